@@ -15,3 +15,5 @@ async def main() -> None:
 
 
 asyncio.run(main())
+#> 2
+#> 3

@@ -22,3 +22,7 @@ async def main() -> None:
 
 
 asyncio.run(main())
+#> sleeping for 1 second(s)
+#> finished sleeping for 1 second(s)
+#> 2
+#> Hello World!

@@ -20,3 +20,9 @@ async def main() -> None:
 
 
 asyncio.run(main())
+#> sleeping for 3 second(s)
+#> sleeping for 3 second(s)
+#> I'm running other code while I'm waiting!
+#> I'm running other code while I'm waiting!
+#> finished sleeping for 3 second(s)
+#> finished sleeping for 3 second(s)

@@ -1,0 +1,59 @@
+"""Where the examples are, and what output each one promises in its `#>` comments.
+
+Examples live in `examples/chNN/*.py`. A module named `util.py` beside them holds helpers that
+the examples import; it is shown on the site but is not an example of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES_DIR = REPO / "examples"
+HELPER_MODULES = frozenset({"util.py"})
+
+# pytest-examples writes each printed line as `#> text` (`#>` alone for an empty line).
+_OUTPUT_LINE = re.compile(r"^\s*#>(?: (?P<text>.*))?$")
+
+
+@dataclass(frozen=True)
+class ExpectedLine:
+    lineno: int  # 1-based line of the `#>` comment in the example file
+    text: str
+
+
+def chapter_dirs() -> list[Path]:
+    return sorted(p for p in EXAMPLES_DIR.glob("ch[0-9][0-9]") if p.is_dir())
+
+
+def example_files(chapter: str | None = None) -> list[Path]:
+    """Every runnable example, sorted; helpers (util.py) excluded."""
+    dirs = [EXAMPLES_DIR / chapter] if chapter else chapter_dirs()
+    return sorted(p for d in dirs for p in d.glob("*.py") if p.name not in HELPER_MODULES)
+
+
+def helper_files(example: Path) -> list[Path]:
+    return sorted(
+        example.parent / name for name in HELPER_MODULES if (example.parent / name).exists()
+    )
+
+
+def relative(path: Path) -> str:
+    """Repository-relative POSIX path, as shown on pages and in error messages."""
+    try:
+        return path.resolve().relative_to(REPO).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def expected_output(path: Path) -> list[ExpectedLine]:
+    """The `#>` transcript of an example, in file order (which is chronological, see tests)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    found = []
+    for lineno, line in enumerate(lines, start=1):
+        match = _OUTPUT_LINE.match(line)
+        if match:
+            found.append(ExpectedLine(lineno, match.group("text") or ""))
+    return found

@@ -1,0 +1,65 @@
+"""A small, guarded adaptation of pytest-examples 0.0.18 for concurrent examples.
+
+pytest-examples writes each printed line as a `#>` comment under the line that called `print`.
+With asyncio tasks, prints run out of source order, and the library then drops or misplaces lines
+(see tests/test_pytest_examples_adapter.py, which reproduces it). Here every print is recorded
+against the *module-level* statement that was running (usually `asyncio.run(main())`), so each
+example ends with one chronological transcript. Prints from helper modules (util.py) count too.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import inspect
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_examples import run_code as run_code_module
+from pytest_examples.eval_example import EvalExample
+from pytest_examples.find_examples import CodeExample
+from pytest_examples.run_code import MockPrintFunction
+
+EXPECTED_VERSION = "0.0.18"
+
+
+def _outermost_example_line(self: MockPrintFunction, inspect_frame: inspect.FrameInfo) -> int:
+    """Line of the outermost frame in the example file: the module-level statement running."""
+    target = os.path.realpath(self.file)
+    frame = inspect_frame.frame
+    line = None
+    while frame is not None:
+        # realpath, not samefile: outer frames include '<frozen ...>' names that do not exist
+        if os.path.realpath(frame.f_code.co_filename) == target:
+            line = frame.f_lineno
+        frame = frame.f_back
+    if line is None:
+        raise RuntimeError(f"print() called from outside the example {self.file}")
+    return line
+
+
+def _statement_location(example: CodeExample, line_no: int) -> tuple[int, int]:
+    """Where to write the `#>` lines: under a print() call on that line, else under the statement,
+    indented like it (the library puts them at column 0, which reads badly inside `try:`)."""
+    found = run_code_module.find_print(ast.parse(example.source), line_no)
+    if found:
+        return found
+    line = example.source.splitlines()[line_no - 1]
+    return line_no, len(line) - len(line.lstrip())
+
+
+def _include_every_print(file: Path, frame: inspect.FrameInfo, args: Any) -> bool:
+    return True
+
+
+@contextlib.contextmanager
+def chronological_prints(eval_example: EvalExample) -> Iterator[None]:
+    """Apply the adaptation for one example run."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(MockPrintFunction, "_find_line_number", _outermost_example_line)
+        mp.setattr(run_code_module, "find_print_location", _statement_location)
+        mp.setattr(eval_example, "include_print", _include_every_print)
+        yield

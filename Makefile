@@ -1,0 +1,56 @@
+# Two commands on a fresh machine (Python 3.11+ and make only):
+#   make serve   set up .venv, build both languages, serve at http://127.0.0.1:8000
+#   make test    set up .venv, run the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PIP    := $(PY) -m pip --disable-pip-version-check
+PORT   ?= 8000
+
+.PHONY: setup serve build test update-examples lint format bench lock clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt
+	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else "Python 3.11+ is needed, $(PYTHON) is %d.%d: run make PYTHON=python3.11 ..." % v[:2])'
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet -r requirements.txt
+	@touch $(STAMP)
+
+serve: $(STAMP)
+	$(PY) scripts/serve.py --port $(PORT)
+
+# zh first: it cleans site/, then en is written to site/en/.
+build: $(STAMP)
+	$(PY) -m mkdocs build --strict -f mkdocs.yml
+	$(PY) -m mkdocs build --strict -f mkdocs.en.yml
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+# Rewrite the `#>` output comments of every example from a real (virtual-clock) run.
+update-examples: $(STAMP)
+	$(PY) -m pytest tests/test_examples.py --update-examples
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(STAMP)
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+bench: $(STAMP)
+	$(PY) scripts/bench.py
+
+# Re-resolve requirements.in into the exact lock requirements.txt.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip --disable-pip-version-check install --quiet -r requirements.in
+	{ echo "# Full lock of requirements.in (exact versions). Regenerate with: make lock"; \
+	  .lock-venv/bin/pip freeze --all | grep -v '^pip=='; } > requirements.txt
+	rm -rf .lock-venv
+
+clean:
+	rm -rf site build .pytest_cache .ruff_cache

@@ -1,0 +1,188 @@
+"""Derive what the pages show from the example files, by running them.
+
+For each example `examples/chNN/NAME.py` this writes `build/generated/chNN/NAME/`:
+  trace.json    the traced run under the virtual clock (scripts/tracer.py)
+  output.txt    the command and what it printed (the page's Output tab)
+  timeline.md   a Mermaid gantt chart of that run (the page's Timeline tab)
+and `build/generated/diagrams/task_future_coroutine.md`, a class diagram of asyncio's classes.
+
+The printed lines must equal the example's `#>` comments (checked by pytest-examples), so the page
+can never show output the tests did not check. Results are cached by the hash of everything that
+feeds them, so an unchanged example is not re-run. Usage: python scripts/generate.py [--force]
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import hashlib
+import json
+import shutil
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make `scripts` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts.catalog import REPO, example_files, expected_output, helper_files, relative
+from scripts.class_diagram import render_class_diagram
+from scripts.mermaid_gantt import render_gantt
+from scripts.tracer import TraceError, trace_script
+
+OUT_DIR = REPO / "build" / "generated"
+SCRIPTS_DIR = REPO / "scripts"
+# Code whose change must invalidate every cached result.
+GENERATOR_SOURCES = (
+    "catalog.py",
+    "generate.py",
+    "tracer.py",
+    "virtual_clock.py",
+    "mermaid_gantt.py",
+)
+
+
+class GenerationError(RuntimeError):
+    """One or more examples could not be turned into page material."""
+
+
+def _digest(paths: list[Path], *extra: str) -> str:
+    h = hashlib.sha256()
+    for part in extra:
+        h.update(part.encode())
+    for path in paths:
+        h.update(relative(path).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _python_tag() -> str:
+    return f"{sys.implementation.name}-{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+def example_out_dir(example: Path) -> Path:
+    return OUT_DIR / example.parent.name / example.stem
+
+
+def _check_transcript(example: Path, printed: list[str]) -> None:
+    """Fail with a diff naming the file and line when the run differs from the `#>` comments."""
+    expected = expected_output(example)
+    if [e.text for e in expected] == printed:
+        return
+    where = (
+        expected[0].lineno if expected else len(example.read_text(encoding="utf-8").splitlines())
+    )
+    for exp, got in zip(expected, printed, strict=False):
+        if exp.text != got:
+            where = exp.lineno
+            break
+    else:
+        common = min(len(expected), len(printed))
+        if common < len(expected):
+            where = expected[common].lineno
+    diff = "\n".join(
+        difflib.unified_diff(
+            [e.text for e in expected], printed, "#> comments", "actual run", lineterm=""
+        )
+    )
+    raise GenerationError(
+        f"{relative(example)}:{where}: the example prints something other than its #> comments.\n"
+        f"{diff}\nIf the new output is right, run `make update-examples` to rewrite the comments."
+    )
+
+
+def _output_text(example: Path, printed: list[str], stderr: str) -> str:
+    lines = [f"$ python {relative(example)}", *printed]
+    if stderr.strip():
+        lines.append(stderr.rstrip("\n"))
+    return "\n".join(lines) + "\n"
+
+
+def _printed_lines(trace: dict) -> list[str]:
+    return [line for p in trace["prints"] for line in p["text"].split("\n")]
+
+
+def generate_example(example: Path, *, force: bool = False) -> bool:
+    """Write the generated files for one example; return True if it was (re)run."""
+    out = example_out_dir(example)
+    key = _digest(
+        [example, *helper_files(example), *(SCRIPTS_DIR / s for s in GENERATOR_SOURCES)],
+        _python_tag(),
+    )
+    stamp = out / "inputs.sha256"
+    if not force and stamp.exists() and stamp.read_text() == key:
+        return False
+    try:
+        trace = trace_script(example)
+    except TraceError as exc:
+        raise GenerationError(str(exc)) from None
+    printed = _printed_lines(trace)
+    _check_transcript(example, printed)
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    (out / "trace.json").write_text(
+        json.dumps(trace, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    (out / "output.txt").write_text(
+        _output_text(example, printed, trace["stderr"]), encoding="utf-8"
+    )
+    (out / "timeline.md").write_text(f"```mermaid\n{render_gantt(trace)}\n```\n", encoding="utf-8")
+    stamp.write_text(key)  # last: a half-written directory is never mistaken for a cached one
+    return True
+
+
+def generate_diagrams() -> None:
+    out = OUT_DIR / "diagrams" / "task_future_coroutine.md"
+    text = f"```mermaid\n{render_class_diagram()}\n```\n"
+    if not out.exists() or out.read_text(encoding="utf-8") != text:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+
+
+def _remove_stale(examples: list[Path]) -> None:
+    """Drop output of examples that no longer exist, so a page cannot include a ghost."""
+    wanted = {example_out_dir(e) for e in examples}
+    for chapter in OUT_DIR.glob("ch[0-9][0-9]"):
+        for out in chapter.iterdir():
+            if out not in wanted:
+                shutil.rmtree(out)
+
+
+def generate_all(*, force: bool = False, jobs: int = 2) -> list[Path]:
+    """Generate everything; return the examples that were re-run. Collects every failure."""
+    examples = example_files()
+    _remove_stale(examples)
+    errors: list[str] = []
+    rerun: list[Path] = []
+
+    def one(example: Path) -> None:
+        try:
+            if generate_example(example, force=force):
+                rerun.append(example)
+        except GenerationError as exc:
+            errors.append(str(exc))
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        list(pool.map(one, examples))
+    generate_diagrams()
+    if errors:
+        raise GenerationError("\n\n".join(sorted(errors)))
+    return sorted(rerun)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--force", action="store_true", help="re-run every example")
+    args = parser.parse_args()
+    try:
+        rerun = generate_all(force=args.force)
+    except GenerationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"generated {len(rerun)} example(s) into {relative(OUT_DIR)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

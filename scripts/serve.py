@@ -1,0 +1,110 @@
+"""Serve both languages from one server with live reload: Chinese at /, English at /en/.
+
+`mkdocs serve` serves one config at a time, so this builds both with MkDocs' own API and serves
+the result with MkDocs' own live-reload server. On a change it rebuilds only the language whose
+pages changed; a change to examples, scripts, overrides or the configs rebuilds both.
+Usage: python scripts/serve.py [--port 8000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+from mkdocs.exceptions import MkDocsException
+from mkdocs.livereload import LiveReloadServer
+
+REPO = Path(__file__).resolve().parent.parent
+CONFIGS = {"zh": REPO / "mkdocs.yml", "en": REPO / "mkdocs.en.yml"}
+PAGES = {"zh": REPO / "docs" / "zh", "en": REPO / "docs" / "en"}
+SHARED = [REPO / p for p in ("examples", "overrides", "scripts", "mkdocs.yml", "mkdocs.en.yml")]
+
+log = logging.getLogger("serve")
+
+
+def _mtime(path: Path) -> float:
+    if path.is_file():
+        return path.stat().st_mtime
+    return max((p.stat().st_mtime for p in path.rglob("*") if p.is_file()), default=0.0)
+
+
+class Site:
+    def __init__(self, site_dir: Path, url: str) -> None:
+        self.site_dir = site_dir
+        self.url = url
+        self.seen: dict[str, float] = {}
+
+    def _build(self, lang: str) -> None:
+        url = self.url if lang == "zh" else self.url + "en/"
+        site_dir = self.site_dir if lang == "zh" else self.site_dir / "en"
+        config = load_config(str(CONFIGS[lang]), site_url=url, site_dir=str(site_dir))
+        if lang == "zh":
+            # Building zh cleans the whole site directory; keep the English build aside meanwhile.
+            kept = self.site_dir.parent / (self.site_dir.name + ".en-kept")
+            en = self.site_dir / "en"
+            if en.exists():
+                shutil.rmtree(kept, ignore_errors=True)
+                en.rename(kept)
+            try:
+                build(config)
+            finally:
+                if kept.exists():
+                    shutil.rmtree(en, ignore_errors=True)
+                    kept.rename(en)
+        else:
+            build(config)
+
+    def rebuild(self) -> None:
+        now = {
+            "zh": _mtime(PAGES["zh"]),
+            "en": _mtime(PAGES["en"]),
+            "shared": max(map(_mtime, SHARED)),
+        }
+        changed = [k for k, v in now.items() if self.seen.get(k) != v]
+        langs = (
+            ["zh", "en"]
+            if not self.seen or "shared" in changed
+            else [k for k in ("zh", "en") if k in changed]
+        )
+        for lang in langs:
+            try:
+                self._build(lang)
+            except MkDocsException as exc:  # keep serving; the error is in the terminal
+                log.error("%s build failed: %s", lang, exc)
+        self.seen = now
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(levelname)-7s - %(message)s")
+
+    url = f"http://{args.host}:{args.port}/"
+    with tempfile.TemporaryDirectory(prefix="asyncio-notes-serve-") as tmp:
+        site = Site(Path(tmp) / "site", url)
+        site.rebuild()
+        server = LiveReloadServer(
+            builder=site.rebuild, host=args.host, port=args.port, root=str(site.site_dir)
+        )
+        for path in [*PAGES.values(), *SHARED]:
+            server.watch(str(path))
+        log.info("Serving Chinese at %s and English at %sen/ (Ctrl+C to stop)", url, url)
+        try:
+            server.serve()
+        except KeyboardInterrupt:
+            log.info("Shutting down...")
+        finally:
+            server.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""The two languages stay in step, and no Python is pasted into Markdown (scripts/parity.py)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from scripts import parity
+
+
+def test_docs_follow_every_rule() -> None:
+    problems = parity.problems()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.fixture
+def docs_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copytree(parity.DOCS, tmp_path / "docs")
+    monkeypatch.setattr(parity, "DOCS", tmp_path / "docs")
+    return tmp_path / "docs"
+
+
+def _edit(path: Path, change: Callable[[str], str]) -> None:
+    path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
+
+
+CHAPTER = Path("ch02/index.md")
+
+BREAKAGES: dict[str, tuple[Callable[[Path], None], str]] = {
+    "pasted python": (
+        lambda d: _edit(d / "zh" / CHAPTER, lambda t: t + "\n```python\nprint('hi')\n```\n"),
+        "Python pasted into Markdown",
+    ),
+    "page without counterpart": (
+        lambda d: (d / "en" / "extra.md").write_text("---\ndescription: x\n---\n# X { #x }\n"),
+        "no zh counterpart",
+    ),
+    "heading without id": (
+        lambda d: _edit(d / "en" / CHAPTER, lambda t: t + "\n## Loose heading\n"),
+        "has no explicit id",
+    ),
+    "heading ids differ": (
+        lambda d: _edit(d / "zh" / CHAPTER, lambda t: t + "\n## 多出来的 { #only-in-zh }\n"),
+        "heading ids differ",
+    ),
+    "includes differ": (
+        lambda d: _edit(
+            d / "en" / CHAPTER,
+            lambda t: t.replace('--8<-- "examples/ch02/async_await.py"', "", 1),
+        ),
+        "included files differ",
+    ),
+    "example included by no page": (
+        lambda d: [
+            _edit(
+                d / lang / CHAPTER,
+                lambda t: t.replace('--8<-- "examples/ch02/async_await.py"', ""),
+            )
+            for lang in ("zh", "en")
+        ],
+        "async_await.py is not included by any zh page",
+    ),
+    "no description": (
+        lambda d: _edit(d / "zh" / "index.md", lambda t: t.replace("description:", "summary:", 1)),
+        "has no 'description:'",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(BREAKAGES))
+def test_each_rule_catches_its_breakage(docs_copy: Path, name: str) -> None:
+    breakage, message = BREAKAGES[name]
+    breakage(docs_copy)
+    problems = parity.problems()
+    assert any(message in p for p in problems), f"{name!r} not reported; got {problems}"

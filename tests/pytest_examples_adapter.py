@@ -5,6 +5,10 @@ With asyncio tasks, prints run out of source order, and the library then drops o
 (see tests/test_pytest_examples_adapter.py, which reproduces it). Here every print is recorded
 against the *module-level* statement that was running (usually `asyncio.run(main())`), so each
 example ends with one chronological transcript. Prints from helper modules (util.py) count too.
+
+It also turns off the library's traceback rewriting (it forges frame objects with ctypes, which
+crashes pytest 9's report with an INTERNALERROR); `example_failure` reports the real traceback
+with the temporary copy's path replaced by the example's own.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import ast
 import contextlib
 import inspect
 import os
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -62,4 +67,14 @@ def chronological_prints(eval_example: EvalExample) -> Iterator[None]:
         mp.setattr(MockPrintFunction, "_find_line_number", _outermost_example_line)
         mp.setattr(run_code_module, "find_print_location", _statement_location)
         mp.setattr(eval_example, "include_print", _include_every_print)
+        mp.setattr(run_code_module, "create_example_traceback", lambda *args: None)
         yield
+
+
+def example_failure(exc: BaseException, example: Path, run_copy: Path) -> str:
+    """The example's traceback, naming the example file rather than pytest-examples' copy."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename != str(run_copy):
+        tb = tb.tb_next  # skip pytest's and pytest-examples' own frames
+    text = "".join(traceback.format_exception(type(exc), exc, tb or exc.__traceback__))
+    return text.replace(str(run_copy), str(example))

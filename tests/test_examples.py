@@ -15,7 +15,7 @@ from pytest_examples import CodeExample, EvalExample
 
 from scripts.catalog import HELPER_MODULES, example_files, relative
 from scripts.virtual_clock import installed
-from tests.pytest_examples_adapter import chronological_prints
+from tests.pytest_examples_adapter import chronological_prints, example_failure
 
 EXAMPLES = example_files()
 
@@ -29,16 +29,26 @@ def example_dir_on_path(request: pytest.FixtureRequest, monkeypatch: pytest.Monk
         monkeypatch.delitem(sys.modules, name.removesuffix(".py"), raising=False)
 
 
+@pytest.mark.filterwarnings("ignore:coroutine .* was never awaited")  # debug_mode.py shows it
+@pytest.mark.timeout(10)  # an example stuck in a CPU loop fails here, naming itself
 @pytest.mark.parametrize("path", EXAMPLES, ids=[relative(p) for p in EXAMPLES])
 @pytest.mark.usefixtures("example_dir_on_path")
 def test_example_output(path: Path, eval_example: EvalExample) -> None:
     example = CodeExample.create(path.read_text(encoding="utf-8"), path=path)
     eval_example.set_config(line_length=200)  # keep long lines as `#>` comments, not '''blocks'''
+    run_copy = eval_example.tmp_path / f"{example.module_name}.py"
     with chronological_prints(eval_example), installed():
-        if eval_example.update_examples:
-            eval_example.run_print_update(example)
-        else:
-            eval_example.run_print_check(example)
+        try:
+            if eval_example.update_examples:
+                eval_example.run_print_update(example)
+            else:
+                eval_example.run_print_check(example)
+        except Exception as exc:  # the example itself failed: show its own traceback
+            pytest.fail(
+                f"{relative(path)} raised {type(exc).__name__}; fix the example "
+                f"(run it with: python {relative(path)}).\n{example_failure(exc, path, run_copy)}",
+                pytrace=False,
+            )
 
 
 def test_examples_found() -> None:

@@ -22,3 +22,13 @@ async def main() -> None:
 
 
 asyncio.run(main())
+#> starting main with args () {}
+#> starting delay with args (2,) {}
+#> sleeping for 2 second(s)
+#> starting delay with args (3,) {}
+#> sleeping for 3 second(s)
+#> finished sleeping for 2 second(s)
+#> finished delay in 2.0000 second(s)
+#> finished sleeping for 3 second(s)
+#> finished delay in 3.0000 second(s)
+#> finished main in 3.0000 second(s)

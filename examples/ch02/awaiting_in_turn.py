@@ -13,3 +13,11 @@ async def main() -> None:
 
 
 asyncio.run(main())
+#> starting main with args () {}
+#> sleeping for 3 second(s)
+#> finished sleeping for 3 second(s)
+#> sleeping for 3 second(s)
+#> finished sleeping for 3 second(s)
+#> sleeping for 3 second(s)
+#> finished sleeping for 3 second(s)
+#> finished main in 9.0000 second(s)

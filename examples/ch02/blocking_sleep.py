@@ -17,3 +17,9 @@ async def main() -> None:
 
 
 asyncio.run(main())
+#> starting main with args () {}
+#> starting blocking_nap with args () {}
+#> finished blocking_nap in 1.0000 second(s)
+#> starting blocking_nap with args () {}
+#> finished blocking_nap in 1.0000 second(s)
+#> finished main in 2.0000 second(s)

@@ -16,3 +16,5 @@ async def main() -> None:
 
 
 asyncio.run(main())
+#> sleeping for 10 second(s)
+#> cancelled: True

@@ -17,3 +17,11 @@ async def main() -> None:
 
 
 asyncio.run(main())
+#> starting main with args () {}
+#> sleeping for 3 second(s)
+#> sleeping for 3 second(s)
+#> sleeping for 3 second(s)
+#> finished sleeping for 3 second(s)
+#> finished sleeping for 3 second(s)
+#> finished sleeping for 3 second(s)
+#> finished main in 3.0000 second(s)

@@ -25,3 +25,6 @@ async def main() -> None:
 
 
 asyncio.run(main())
+#> counting...
+#> counted to 12499997500000
+#> tick (due after 0.1 s)

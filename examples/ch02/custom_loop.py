@@ -11,6 +11,8 @@ async def main() -> None:
 loop = asyncio.new_event_loop()
 try:
     loop.run_until_complete(main())
+    #> main finished
 finally:
     loop.close()
 print(f"loop closed: {loop.is_closed()}")
+#> loop closed: True

@@ -15,3 +15,4 @@ async def main() -> None:
 
 
 asyncio.run(main(), debug=True)
+#> main finished

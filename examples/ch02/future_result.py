@@ -16,3 +16,5 @@ async def main() -> None:
 
 
 asyncio.run(main())
+#> done? False
+#> done? True, result: 42

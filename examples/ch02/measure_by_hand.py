@@ -12,3 +12,4 @@ async def main() -> None:
 
 
 asyncio.run(main())
+#> Sleeping took 1.0000 seconds

@@ -10,6 +10,9 @@ async def add_one(number: int) -> int:
 
 with asyncio.Runner() as runner:
     print(runner.run(add_one(1)))
+    #> 2
     print(runner.run(add_one(2)))
+    #> 3
     loop = runner.get_loop()
 print(f"loop closed: {loop.is_closed()}")
+#> loop closed: True

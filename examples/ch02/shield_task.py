@@ -16,3 +16,7 @@ async def main() -> None:
 
 
 asyncio.run(main())
+#> sleeping for 3 second(s)
+#> still running after the timeout: True
+#> finished sleeping for 3 second(s)
+#> result: 3

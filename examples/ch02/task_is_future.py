@@ -18,3 +18,7 @@ async def main() -> None:
 
 
 asyncio.run(main())
+#> is a Future: True
+#> done before await: False
+#> done after await: True, result: 42
+#> same as result: True

@@ -14,3 +14,5 @@ async def main() -> None:
 
 
 asyncio.run(main())
+#> sleeping for 2 second(s)
+#> timed out; task cancelled: True

@@ -15,10 +15,10 @@ virtual clock. The model, in the manner of a discrete-event simulation:
   would show come out exact, whatever the machine's speed.
 * Outside a running virtual loop (no loop at all), `time.sleep` simply advances the clock.
 
-Not modelled: plain `threading.Thread`s are invisible (their sleeps are virtual but the loop does not
-wait for them), `datetime.now()` / `time.strftime` still read the real clock, sockets and pipes are
-real (polled before each jump; waited for really when no timer is left), and work in other processes
-costs no virtual time.
+Not modelled: plain `threading.Thread`s are invisible (their sleeps are virtual, but the loop
+does not wait for them); `datetime.now()` and `time.strftime` still read the real clock; sockets
+and pipes are real (polled before each jump, waited for really when no timer is left); work in
+other processes costs no virtual time.
 """
 
 from __future__ import annotations
@@ -76,6 +76,7 @@ class TimeLimitError(RuntimeError):
 
 # Job states; see the module docstring.
 QUEUED, RUNNING, SLEEPING, RETURNED = "queued", "running", "sleeping", "returned"
+JOINING = "joining"  # the default executor's shutdown, waiting for the jobs still in it
 
 
 @dataclass(eq=False)
@@ -85,7 +86,6 @@ class _Job:
     state: str
     executor: object = None
     capacity: int | None = None  # worker threads of a ThreadPoolExecutor; None if unknown
-    joins_executor: bool = False
 
 
 @dataclass(order=True)
@@ -100,7 +100,7 @@ class _Sleeper:
 
 
 class VirtualClock:
-    """Virtual seconds shared by virtual event loops, patched `time` functions and parked threads."""
+    """Virtual seconds shared by virtual event loops, the patched `time` functions and threads."""
 
     def __init__(self, start: float = 0.0, *, time_limit: float = math.inf) -> None:
         self.now = float(start)
@@ -163,6 +163,8 @@ class VirtualClock:
     def advance(self, seconds: float) -> None:
         """Move the clock forward, waking parked threads in order and letting each settle."""
         with self._cond:
+            # Jobs already under way must reach their own sleeps at the current time first.
+            self._cond.wait_for(self._threads_settled)
             target = self.now + seconds
             while self._sleepers and self._sleepers[0].when <= target:
                 self._wake(heapq.heappop(self._sleepers))
@@ -171,7 +173,8 @@ class VirtualClock:
 
     def _park(self, seconds: float) -> None:
         with self._cond:
-            sleeper = _Sleeper(self.now + seconds, self.next_seq(), getattr(self._local, "job", None))
+            job = getattr(self._local, "job", None)
+            sleeper = _Sleeper(self.now + seconds, self.next_seq(), job)
             heapq.heappush(self._sleepers, sleeper)
             if sleeper.job is not None:
                 sleeper.job.state = SLEEPING
@@ -229,9 +232,8 @@ class VirtualClock:
         if any(job.state == RETURNED for job in self._jobs):
             return True
         # The executor join is busy only once no job is left for it to wait for.
-        return any(job.joins_executor for job in self._jobs) and all(
-            job.joins_executor for job in self._jobs
-        )
+        states = {job.state for job in self._jobs}
+        return states == {JOINING}
 
     def _start_job(self, job: _Job) -> None:
         with self._cond:
@@ -331,7 +333,7 @@ class _TimerHandle(asyncio.TimerHandle):
 
 
 class _VirtualSelector(selectors.DefaultSelector):  # type: ignore[misc,valid-type]
-    """Polls real file descriptors; when nothing is ready, lets the clock jump instead of waiting."""
+    """Polls real file descriptors; when nothing is ready, the clock jumps instead of waiting."""
 
     def __init__(self, clock: VirtualClock) -> None:
         super().__init__()
@@ -434,7 +436,7 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):  # type: ignore[misc,valid-ty
             self.call_soon_threadsafe(self.clock._finish_job, job)
 
     async def shutdown_default_executor(self, *args: Any) -> None:
-        job = _Job(RUNNING, joins_executor=True)
+        job = _Job(JOINING)
         self.clock._start_job(job)
         try:
             await super().shutdown_default_executor(*args)
@@ -452,11 +454,14 @@ class _VirtualPolicy(asyncio.DefaultEventLoopPolicy):  # type: ignore[misc,valid
 
 
 @contextlib.contextmanager
-def installed(clock: VirtualClock | None = None, *, time_limit: float = 3600.0) -> Iterator[VirtualClock]:
-    """While active: every event loop created by asyncio.run / asyncio.Runner / asyncio.new_event_loop is a
-    VirtualEventLoop on `clock` (use the event loop policy so unmodified scripts pick it up); time.time,
-    time.monotonic, time.perf_counter (and their _ns variants) read the virtual clock; a blocking time.sleep
-    advances it. Everything is restored on exit. Usable in-process (pytest runs examples in-process with it)."""
+def installed(
+    clock: VirtualClock | None = None, *, time_limit: float = 3600.0
+) -> Iterator[VirtualClock]:
+    """While active: every event loop created by asyncio.run / asyncio.Runner /
+    asyncio.new_event_loop is a VirtualEventLoop on `clock` (through the event loop policy, so
+    unmodified scripts pick it up); time.time, time.monotonic, time.perf_counter (and their _ns
+    variants) read the virtual clock; a blocking time.sleep advances it. Everything is restored on
+    exit. Usable in-process (pytest runs examples in-process with it)."""
     clock = clock if clock is not None else VirtualClock()
     clock.time_limit = time_limit
     saved_policy = asyncio.get_event_loop_policy()
@@ -480,7 +485,7 @@ _repr.maxother = 40
 
 
 def describe_coroutine(coro: Any) -> str:
-    """`delay(3)`: the coroutine's name with the arguments it was called with (from frame locals)."""
+    """`delay(3)`: the coroutine's name and the arguments it was called with (frame locals)."""
     name = getattr(coro, "__name__", type(coro).__name__)
     frame = getattr(coro, "cr_frame", None)
     if frame is None:
@@ -520,11 +525,15 @@ def where(frame: FrameType) -> str:
     return f"{path.as_posix()}:{frame.f_lineno}"
 
 
+_ASYNCIO_DIR = Path(asyncio.__file__).parent
+
+
 def describe_task(task: asyncio.Task[Any]) -> str:
-    """`Task-2 delay(3) waiting at examples/ch02/util.py:14`."""
+    """`Task-2 delay(3) waiting at examples/ch02/util.py:14` (innermost frame outside asyncio)."""
     coro = task.get_coro()
     frames = await_frames(coro) or task.get_stack()
-    place = f" waiting at {where(frames[-1])}" if frames else ""
+    own = [f for f in frames if Path(f.f_code.co_filename).parent != _ASYNCIO_DIR] or frames
+    place = f" waiting at {where(own[-1])}" if own else ""
     return f"{task.get_name()} {describe_coroutine(coro)}{place}"
 
 

@@ -1,0 +1,146 @@
+"""The built site: strict in both languages, self-contained, switchable, searchable per language."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
+
+import pytest
+
+from tests.conftest import BuiltSite
+
+pytestmark = pytest.mark.slow
+
+CHAPTER = "ch02/index.html"
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def html_pages(site: BuiltSite) -> list[Path]:
+    return sorted(site.root.rglob("*.html"))
+
+
+class _Refs(HTMLParser):
+    """Collect what a page loads (scripts, styles, fonts, images, frames) and inline script text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loads: list[str] = []
+        self.inline_scripts: list[str] = []
+        self.links: list[tuple[str, dict[str, str]]] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag in ("script", "img", "iframe", "source", "audio", "video") and a.get("src"):
+            self.loads.append(a["src"])
+        if tag == "link":
+            rel = a.get("rel", "")
+            if any(r in rel.split() for r in ("stylesheet", "preload", "modulepreload", "icon")):
+                self.loads.append(a.get("href", ""))
+        if tag == "a":
+            self.links.append((a.get("href", ""), a))
+        self._in_script = tag == "script" and not a.get("src")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script:
+            self.inline_scripts.append(data)
+
+
+def parse(path: Path) -> _Refs:
+    refs = _Refs()
+    refs.feed(path.read_text(encoding="utf-8"))
+    return refs
+
+
+def test_both_languages_build_strict_without_warnings(built_site: BuiltSite) -> None:
+    assert (built_site.root / CHAPTER).exists()
+    assert (built_site.root / "en" / CHAPTER).exists()
+    warnings = [line for line in built_site.log.splitlines() if "WARNING" in line]
+    assert not warnings, "\n".join(warnings)
+
+
+def test_no_page_loads_anything_from_another_host(built_site: BuiltSite) -> None:
+    """Readers behind filtered networks must get complete pages: no fonts/CDN scripts."""
+    site_host = urlparse(built_site.url).netloc
+    offenders = []
+    for page in html_pages(built_site):
+        refs = parse(page)
+        for ref in refs.loads:
+            host = urlparse(urljoin(built_site.url, ref)).netloc
+            if host != site_host:
+                offenders.append(f"{page.relative_to(built_site.root)} loads {ref}")
+        for script in refs.inline_scripts:
+            for url in re.findall(r"""https?://[^\s"'`)]+""", script):
+                if urlparse(url).netloc != site_host:
+                    offenders.append(f"{page.relative_to(built_site.root)} inline script: {url}")
+    assert not offenders, "\n".join(offenders)
+
+
+def test_css_pulls_no_remote_fonts(built_site: BuiltSite) -> None:
+    offenders = [
+        f"{css.relative_to(built_site.root)}: {m}"
+        for css in built_site.root.rglob("*.css")
+        for m in re.findall(r"@import\s+url\(\s*['\"]?https?://[^)]+\)", css.read_text("utf-8"))
+    ]
+    assert not offenders, "\n".join(offenders)
+
+
+@pytest.mark.parametrize(
+    ("page", "lang", "target"),
+    [
+        (CHAPTER, "en", "en/" + CHAPTER),
+        ("en/" + CHAPTER, "zh", CHAPTER),
+        ("index.html", "en", "en/index.html"),
+        ("en/index.html", "zh", "index.html"),
+    ],
+)
+def test_language_switcher_goes_to_the_same_page(
+    built_site: BuiltSite, page: str, lang: str, target: str
+) -> None:
+    refs = parse(built_site.root / page)
+    hrefs = [href for href, a in refs.links if "md-select__link" in a.get("class", "")]
+    switch = [
+        href
+        for href, a in refs.links
+        if "md-select__link" in a.get("class", "") and a.get("hreflang") == lang
+    ]
+    assert switch, f"no {lang} link in the language switcher of {page}: {hrefs}"
+    resolved = urlparse(urljoin(built_site.url + page, switch[0])).path
+    expected = urlparse(urljoin(built_site.url, target)).path
+    assert resolved.removesuffix("index.html") == expected.removesuffix("index.html")
+
+
+def _search_index(site_dir: Path) -> dict:
+    return json.loads((site_dir / "search" / "search_index.json").read_text(encoding="utf-8"))
+
+
+def test_one_search_index_per_language(built_site: BuiltSite) -> None:
+    zh, en = _search_index(built_site.root), _search_index(built_site.root / "en")
+    assert zh["docs"] and en["docs"]
+    assert not any(d["location"].startswith("en/") for d in zh["docs"])
+    assert not any(CJK.search(d["title"] + d["text"]) for d in en["docs"]), "Chinese in en index"
+
+
+@pytest.mark.parametrize("word", ["协程", "事件循环", "并发"])
+def test_chinese_index_is_segmented_into_words(built_site: BuiltSite, word: str) -> None:
+    """jieba splits Chinese at build time; without it multi-character words find nothing."""
+    zh = _search_index(built_site.root)
+    chapter = [d for d in zh["docs"] if d["location"].startswith("ch02/")]
+    tokens = {t for d in chapter for t in re.split(r"[\s\u200b\-]+", d["text"])}
+    assert word in tokens, f"{word!r} is not a separate token in the zh index"
+
+
+def test_every_example_output_is_on_both_pages(built_site: BuiltSite) -> None:
+    from scripts.catalog import example_files, relative
+
+    for page in (built_site.root / CHAPTER, built_site.root / "en" / CHAPTER):
+        html = page.read_text(encoding="utf-8")
+        for example in example_files("ch02"):
+            assert f"python {relative(example)}" in html, f"{page}: no output of {example.name}"

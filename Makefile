@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 PIP    := $(PY) -m pip --disable-pip-version-check
 PORT   ?= 8000
 
-.PHONY: setup serve build test update-examples lint format bench lock clean
+.PHONY: setup serve build test test-pythons update-examples lint format bench lock clean
 
 setup: $(STAMP)
 
@@ -28,6 +28,12 @@ build: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# The suite on every supported Python found here (PATH or pyenv), each in its own .venv-3.X;
+# a missing version is skipped with a note. Some tests only:
+#   make test-pythons ARGS=tests/test_examples.py
+test-pythons:
+	$(PYTHON) scripts/test_pythons.py $(ARGS)
 
 # Rewrite the `#>` output comments of every example from a real (virtual-clock) run.
 update-examples: $(STAMP)

@@ -484,6 +484,13 @@ _repr.maxstring = 40
 _repr.maxother = 40
 
 
+def _value_repr(value: Any) -> str:
+    """A short repr without memory addresses, which would differ from run to run."""
+    if callable(value) and hasattr(value, "__qualname__"):
+        return value.__qualname__
+    return re.sub(r" at 0x[0-9a-fA-F]+", "", _repr.repr(value))
+
+
 def describe_coroutine(coro: Any) -> str:
     """`delay(3)`: the coroutine's name and the arguments it was called with (frame locals)."""
     name = getattr(coro, "__name__", type(coro).__name__)
@@ -493,15 +500,15 @@ def describe_coroutine(coro: Any) -> str:
     code, values = frame.f_code, frame.f_locals
     positional = code.co_argcount
     names = code.co_varnames[: positional + code.co_kwonlyargcount]
-    parts = [_repr.repr(values[n]) for n in names[:positional] if n in values and n != "self"]
+    parts = [_value_repr(values[n]) for n in names[:positional] if n in values and n != "self"]
     extra = positional + code.co_kwonlyargcount
     if code.co_flags & 0x04:  # CO_VARARGS: *args follow the named parameters
-        parts += [_repr.repr(v) for v in values.get(code.co_varnames[extra], ())]
+        parts += [_value_repr(v) for v in values.get(code.co_varnames[extra], ())]
         extra += 1
-    parts += [f"{n}={_repr.repr(values[n])}" for n in names[positional:] if n in values]
+    parts += [f"{n}={_value_repr(values[n])}" for n in names[positional:] if n in values]
     if code.co_flags & 0x08:  # CO_VARKEYWORDS
         kwargs = values.get(code.co_varnames[extra], {})
-        parts += [f"{k}={_repr.repr(v)}" for k, v in kwargs.items()]
+        parts += [f"{k}={_value_repr(v)}" for k, v in kwargs.items()]
     return f"{name}({', '.join(parts)})"
 
 

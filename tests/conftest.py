@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -71,6 +73,25 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Answer a missing page with the nearest 404.html (en/404.html under /en/), status 404,
+        as static hosts such as Netlify or Cloudflare Pages do."""
+        if code != 404 or self.command != "GET":
+            return super().send_error(code, message, explain)
+        root = Path(self.directory)
+        parts = urlparse(self.path).path.strip("/").split("/")
+        for depth in range(len(parts), -1, -1):
+            page = root.joinpath(*parts[:depth], "404.html")
+            if page.is_file():
+                body = page.read_bytes()
+                self.send_response(404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return None
+        return super().send_error(code, message, explain)
+
 
 @pytest.fixture(scope="session")
 def site_server(built_site: BuiltSite) -> Iterator[str]:
@@ -82,3 +103,37 @@ def site_server(built_site: BuiltSite) -> Iterator[str]:
     thread.start()
     yield built_site.url
     server.shutdown()
+
+
+# Debian's chromium in a container: no sandbox (root), no GPU, /dev/shm is small, and nothing that
+# would phone home (the browser tests assert that the site requests nothing from other hosts).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """One Chromium for the whole session: Playwright's own build where `playwright install` put
+    one, else the system's `chromium` (Debian's package); skipped when neither exists."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
+    with sync_api.sync_playwright() as playwright:
+        own = playwright.chromium.executable_path
+        if own and Path(own).exists():
+            executable = None
+        else:
+            executable = shutil.which("chromium") or shutil.which("chromium-browser")
+            if not executable:
+                pytest.skip(
+                    "no Chromium: neither Playwright's own (`playwright install chromium`) nor a "
+                    "system `chromium` (Debian: apt-get install chromium) is installed"
+                )
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

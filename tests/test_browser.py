@@ -1,0 +1,440 @@
+"""The built site in a real browser (Chromium through Playwright), every page in both languages.
+
+- Each page loads without console errors, failed requests or requests to any other host, in the
+  light and the dark scheme; every Mermaid diagram renders (its tab clicked first); full-page
+  screenshots at 1280 px (both schemes) and 390 px (a phone) go to screenshots/ for review.
+- On a phone nothing is wider than the screen.
+- The language switcher, clicked, lands on the same page in the other language.
+- Search finds Chinese words on the Chinese site and English words on the English one, and only
+  offers pages of the language being read.
+- Every code block has a copy button.
+- With JavaScript off, text and code are readable and diagrams say why they are not shown.
+- A missing page gets that language's 404 page, fully styled, under / and under /en/.
+
+Only one browser runs per session (the `browser` fixture in conftest.py); each test opens a context.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from scripts.catalog import REPO
+from tests.conftest import BuiltSite
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
+PlaywrightTimeout = sync_api.TimeoutError
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
+
+SCREENSHOTS = REPO / "screenshots"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+# Marks the tab labels whose panel holds a diagram (data-qa-diagram-tab), and returns how many.
+MARK_DIAGRAM_TABS = """() => {
+  let n = 0
+  for (const set of document.querySelectorAll(".tabbed-set")) {
+    const labels = set.querySelectorAll(":scope > .tabbed-labels > label")
+    const blocks = set.querySelectorAll(":scope > .tabbed-content > .tabbed-block")
+    blocks.forEach((block, i) => {
+      if (block.querySelector(".mermaid") && labels[i]) {
+        labels[i].setAttribute("data-qa-diagram-tab", "")
+        n++
+      }
+    })
+  }
+  return n
+}"""
+
+# Material replaces each <pre class="mermaid"> with a <div class="mermaid"> whose SVG lives in a
+# closed shadow root; a diagram still waiting (or failed) is a <pre>, or a <div> showing source.
+DIAGRAMS_STATE = """() => {
+  const all = [...document.querySelectorAll(".mermaid")]
+  const rendered = all.filter(el => el.tagName === "DIV" && el.getBoundingClientRect().height > 20
+    && (el.querySelector("svg") || !el.textContent.includes("\\n")))
+  return {total: all.length, rendered: rendered.length,
+          pending: all.filter(el => !rendered.includes(el)).map(el => el.outerHTML.slice(0, 120))}
+}"""
+
+
+class _StaticCounts(HTMLParser):
+    """What a built page contains before any script runs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.diagrams = 0
+        self.code_blocks = 0
+        self._pre: list[bool] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        classes = (dict(attrs).get("class") or "").split()
+        if tag in ("pre", "div") and "mermaid" in classes:
+            self.diagrams += 1
+        if tag == "pre":
+            self._pre.append("mermaid" in classes)
+        if tag == "code" and self._pre and not self._pre[-1]:
+            self.code_blocks += 1
+            self._pre[-1] = True  # one <code> per <pre>
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "pre" and self._pre:
+            self._pre.pop()
+
+
+@dataclass(frozen=True)
+class SitePage:
+    path: str  # URL path below the site root: "", "ch02/", "en/trace/", "404.html"
+    file: Path
+    lang: str
+    diagrams: int
+    code_blocks: int
+
+    @property
+    def slug(self) -> str:
+        return (self.path.strip("/").replace("/", "_").removesuffix(".html")) or "index"
+
+    @property
+    def other(self) -> str:
+        """The same page in the other language."""
+        return self.path.removeprefix("en/") if self.lang == "en" else "en/" + self.path
+
+
+def site_pages(site: BuiltSite) -> list[SitePage]:
+    pages = []
+    for file in sorted(site.root.rglob("*.html")):
+        rel = file.relative_to(site.root).as_posix()
+        path = rel.removesuffix("index.html")
+        counts = _StaticCounts()
+        counts.feed(file.read_text(encoding="utf-8"))
+        lang = "en" if rel.startswith("en/") else "zh"
+        pages.append(SitePage(path, file, lang, counts.diagrams, counts.code_blocks))
+    return pages
+
+
+@pytest.fixture(scope="module")
+def pages(built_site: BuiltSite) -> list[SitePage]:
+    found = site_pages(built_site)
+    for lang in ("zh", "en"):
+        assert any(p.lang == lang and p.path.endswith("404.html") for p in found)
+        assert sum(p.lang == lang for p in found) >= 4, f"too few {lang} pages: {found}"
+    return found
+
+
+@dataclass
+class Watch:
+    """Everything a page did that a reader should never see happen."""
+
+    site: str
+    problems: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    expected_404: set[str] = field(default_factory=set)
+
+    def attach(self, page) -> None:  # page: playwright.sync_api.Page
+        host = urlparse(self.site).netloc
+
+        def on_console(message) -> None:
+            if message.type != "error":
+                return
+            if message.location.get("url") in self.expected_404 and "404" in message.text:
+                return  # the browser reports the 404 status of a missing page we asked for
+            self.problems.append(f"console error: {message.text} ({message.location})")
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda e: self.problems.append(f"uncaught exception: {e}"))
+
+        def on_request(request) -> None:
+            self.requests.append(request.url)
+            if urlparse(request.url).netloc != host and not request.url.startswith("data:"):
+                self.problems.append(f"request to another host: {request.url}")
+
+        page.on("request", on_request)
+
+        def on_failed(request) -> None:
+            # ERR_ABORTED: the page navigated away or closed while a request was in flight.
+            if "ERR_ABORTED" not in (request.failure or ""):
+                self.problems.append(f"request failed: {request.url} ({request.failure})")
+
+        page.on("requestfailed", on_failed)
+        page.on(
+            "response",
+            lambda r: (
+                r.status >= 400
+                and r.url not in self.expected_404
+                and self.problems.append(f"HTTP {r.status}: {r.url}")
+            ),
+        )
+
+
+def open_page(context, site: str, path: str, watch: Watch | None = None):
+    page = context.new_page()
+    if watch:
+        watch.attach(page)
+    page.goto(site + path, wait_until="load")
+    return page
+
+
+def visit(page, site: str, path: str, watch: Watch) -> None:
+    """Load another page in the same tab (cheaper than a new tab), with a fresh record."""
+    watch.problems.clear()
+    watch.requests.clear()
+    page.goto(site + path, wait_until="load")
+
+
+def show_and_render_diagrams(page, expected: int) -> list[str]:
+    """Click every tab that holds a diagram, wait for all diagrams; return what went wrong."""
+    if not expected:
+        return []
+    tabs = page.evaluate(MARK_DIAGRAM_TABS)
+    for i in range(tabs):
+        label = page.locator("[data-qa-diagram-tab]").nth(i)
+        if not label.evaluate("l => document.getElementById(l.htmlFor)?.checked"):
+            label.click()
+    try:
+        page.wait_for_function(
+            f"() => ({DIAGRAMS_STATE})().rendered >= {expected}", timeout=20_000, polling=200
+        )
+    except PlaywrightTimeout:  # report the state rather than the timeout
+        state = page.evaluate(DIAGRAMS_STATE)
+        return [f"{state['rendered']} of {expected} diagrams rendered; pending: {state['pending']}"]
+    return []
+
+
+def screenshot(page, page_info: SitePage, name: str) -> None:
+    # JPEG: a full-page PNG of the chapter takes the browser several times longer to encode.
+    out = SCREENSHOTS / page_info.lang / f"{page_info.slug}-{name}.jpg"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(out), full_page=True, type="jpeg", quality=80)
+
+
+@pytest.fixture
+def new_context(browser) -> Iterator:
+    contexts = []
+
+    def make(**options):
+        context = browser.new_context(**options)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_page_loads_cleanly_and_renders_its_diagrams(
+    site_server: str, pages: list[SitePage], new_context, scheme: str
+) -> None:
+    context = new_context(viewport=DESKTOP, color_scheme=scheme)
+    page = context.new_page()
+    watch = Watch(site_server)
+    watch.attach(page)
+    problems = []
+    for info in pages:
+        visit(page, site_server, info.path, watch)
+        want = "slate" if scheme == "dark" else "default"
+        got = page.evaluate("document.body.dataset.mdColorScheme")
+        if got != want:
+            problems.append(f"/{info.path}: colour scheme {got!r}, expected {want!r}")
+        problems += [f"/{info.path}: {p}" for p in show_and_render_diagrams(page, info.diagrams)]
+        # Material restores the hreflang alternates after its set-up (see overrides/main.html).
+        if not info.path.endswith("404.html"):
+            alternates = page.locator("link[rel=alternate][hreflang]").count()
+            if alternates != 3:
+                problems.append(f"/{info.path}: {alternates} hreflang alternates after load")
+        screenshot(page, info, f"desktop-{scheme}")
+        problems += [f"/{info.path}: {p}" for p in watch.problems]
+        if any(r.endswith("sitemap.xml") for r in watch.requests):
+            problems.append(f"/{info.path}: Material fetched a sitemap (alternates not hidden)")
+    assert not problems, "\n".join(problems)
+
+
+def test_phone_layout_fits_the_screen(site_server: str, pages: list[SitePage], new_context) -> None:
+    context = new_context(
+        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, color_scheme="light"
+    )
+    page = context.new_page()
+    watch = Watch(site_server)
+    watch.attach(page)
+    problems = []
+    for info in pages:
+        visit(page, site_server, info.path, watch)
+        problems += [f"/{info.path}: {p}" for p in show_and_render_diagrams(page, info.diagrams)]
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > PHONE["width"]:
+            wide = page.evaluate(
+                """w => [...document.querySelectorAll("body *")]
+                     .filter(e => e.getBoundingClientRect().right > w + 1)
+                     .slice(0, 5).map(e => e.tagName + "." + e.className)""",
+                PHONE["width"],
+            )
+            problems.append(f"/{info.path}: page is {width}px wide on a 390px phone: {wide}")
+        screenshot(page, info, "phone")
+        problems += [f"/{info.path}: {p}" for p in watch.problems]
+    assert not problems, "\n".join(problems)
+
+
+def test_language_switcher_lands_on_the_same_page(
+    site_server: str, pages: list[SitePage], new_context
+) -> None:
+    context = new_context(viewport=DESKTOP)
+    page = context.new_page()
+    watch = Watch(site_server)
+    watch.attach(page)
+    problems = []
+    for info in pages:
+        if info.path.endswith("404.html"):
+            continue
+        visit(page, site_server, info.path, watch)
+        other_lang = "zh" if info.lang == "en" else "en"
+        page.hover(".md-header__option .md-select")
+        page.locator(f".md-select__link[hreflang={other_lang}]").click()
+        try:
+            page.wait_for_url(site_server + info.other, timeout=10_000)
+        except PlaywrightTimeout:
+            problems.append(f"/{info.path}: switcher went to {page.url}, not /{info.other}")
+        else:
+            lang = page.evaluate("document.documentElement.lang")
+            if lang != other_lang:
+                problems.append(f"/{info.other}: <html lang={lang!r}>, expected {other_lang!r}")
+        problems += [f"/{info.path}: {p}" for p in watch.problems]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("lang", "query"),
+    [("zh", "协程"), ("zh", "事件循环"), ("en", "coroutine"), ("en", "task")],
+)
+def test_search_finds_words_in_the_language_being_read(
+    site_server: str, new_context, lang: str, query: str
+) -> None:
+    context = new_context(viewport=DESKTOP)
+    watch = Watch(site_server)
+    home = "" if lang == "zh" else "en/"
+    page = open_page(context, site_server, home, watch)
+    box = page.locator(".md-search__input")
+    box.click()
+    box.fill(query)
+    box.press("End")
+    results = page.locator(".md-search-result__item a.md-search-result__link")
+    results.first.wait_for(timeout=20_000)
+    links = results.evaluate_all("as => as.map(a => [a.href, a.textContent.trim()])")
+    assert links, f"no results for {query!r}"
+    root = site_server + home
+    elsewhere = [href for href, _ in links if not href.startswith(root)]
+    if lang == "zh":
+        elsewhere += [href for href, _ in links if href.startswith(site_server + "en/")]
+        assert any(CJK.search(text) for _, text in links), f"no Chinese in results: {links}"
+    else:
+        chinese = [text for _, text in links if CJK.search(text)]
+        assert not chinese, f"Chinese results on the English site: {chinese}"
+    assert not elsewhere, f"results outside the {lang} site: {elsewhere}"
+    assert not watch.problems, "\n".join(watch.problems)
+
+
+def test_every_code_block_has_a_copy_button(
+    site_server: str, pages: list[SitePage], new_context
+) -> None:
+    context = new_context(viewport=DESKTOP, permissions=["clipboard-read", "clipboard-write"])
+    problems = []
+    with_code = [p for p in pages if p.code_blocks]
+    assert len(with_code) >= 4, "expected code on the chapter and trace pages of both languages"
+    page = context.new_page()
+    for info in with_code:
+        page.goto(site_server + info.path, wait_until="load")
+        buttons = page.locator("pre:not(.mermaid) [data-md-type=copy][data-clipboard-target]")
+        try:
+            buttons.first.wait_for(state="attached", timeout=10_000)
+        except PlaywrightTimeout:
+            problems.append(f"/{info.path}: no copy buttons")
+            continue
+        count = buttons.count()
+        if count < info.code_blocks:
+            problems.append(f"/{info.path}: {count} copy buttons for {info.code_blocks} blocks")
+        # The first visible one copies its block.
+        button = page.locator("pre:not(.mermaid):visible [data-md-type=copy]").first
+        code = button.evaluate("b => document.querySelector(b.dataset.clipboardTarget).innerText")
+        button.click()
+        copied = page.evaluate("navigator.clipboard.readText()")
+        if copied.strip() != code.strip():
+            problems.append(f"/{info.path}: copied {copied[:60]!r}, block is {code[:60]!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_pages_are_readable_without_javascript(
+    site_server: str, pages: list[SitePage], new_context
+) -> None:
+    context = new_context(viewport=DESKTOP, java_script_enabled=False)
+    page = context.new_page()
+    problems = []
+    for info in pages:
+        page.goto(site_server + info.path, wait_until="load")
+        text = page.locator("article").inner_text()
+        if len(text) < 40:
+            problems.append(f"/{info.path}: article text missing without JavaScript: {text!r}")
+        if info.code_blocks:
+            code = page.locator("pre:not(.mermaid) > code").first
+            if not code.is_visible() or not code.inner_text().strip():
+                problems.append(f"/{info.path}: first code block not readable without JavaScript")
+        if info.diagrams:
+            # Show every diagram's tab (CSS tabs work without JavaScript), then look at each.
+            for label in page.locator(".tabbed-labels > label").all():
+                if label.is_visible() and re.fullmatch(r"Timeline|时间线", label.inner_text()):
+                    label.click()
+            states = page.evaluate(
+                """() => [...document.querySelectorAll(".mermaid")].map(el => ({
+                     visible: el.getBoundingClientRect().height > 0,
+                     source: [...el.children].some(c => c.getBoundingClientRect().height > 0)
+                             || (el.children.length === 0 && el.textContent.trim() !== ""),
+                     note: getComputedStyle(el, "::before").content}))"""
+            )
+            for i, state in enumerate(states):
+                if state["source"]:
+                    problems.append(f"/{info.path}: diagram {i} shows raw Mermaid source")
+                note = state["note"]
+                if state["visible"] and (note in ("none", "normal", '""') or not note):
+                    problems.append(f"/{info.path}: diagram {i} has no note without JavaScript")
+                elif state["visible"] and bool(CJK.search(note)) != (info.lang == "zh"):
+                    problems.append(f"/{info.path}: diagram note in the wrong language: {note}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("path", "lang", "heading"),
+    [
+        ("no/such/page/", "zh", "找不到"),
+        ("en/no/such/page/", "en", "Page not found"),
+        ("404.html", "zh", "找不到"),
+        ("en/404.html", "en", "Page not found"),
+    ],
+)
+def test_missing_pages_get_the_404_page_of_their_language(
+    site_server: str, new_context, path: str, lang: str, heading: str
+) -> None:
+    context = new_context(viewport=DESKTOP)
+    watch = Watch(site_server, expected_404={site_server + path})
+    page = context.new_page()
+    watch.attach(page)
+    response = page.goto(site_server + path, wait_until="load")
+    assert response is not None
+    if "no/such" in path:
+        assert response.status == 404
+    assert page.evaluate("document.documentElement.lang") == lang
+    assert heading in page.locator("h1").inner_text()
+    # Styled: Material's stylesheet applied (its header is sticky), whatever the depth of the URL.
+    assert page.evaluate("getComputedStyle(document.querySelector('.md-header')).position") in (
+        "sticky",
+        "fixed",
+    )
+    home = page.locator("article a").first
+    home.click()
+    page.wait_for_load_state("load")
+    assert page.url == site_server + ("en/" if lang == "en" else "")
+    assert not watch.problems, "\n".join(watch.problems)

@@ -1,0 +1,409 @@
+"""Scaffold a new chapter in both languages, with a first example whose output is really run.
+
+    python scripts/new_chapter.py 03 "中文标题" "English title"
+
+creates docs/zh/ch03/index.md and docs/en/ch03/index.md (description, H1 and one section, each
+with an explicit id, the example shown as Code / Output / Timeline tabs), examples/ch03/hello.py,
+and adds the chapter to `nav:` in mkdocs.yml and mkdocs.en.yml, in chapter order. The `#>` output
+comments of hello.py are written by running it under the virtual clock
+(`pytest tests/test_examples.py --update-examples`), never typed in. The configs are edited as
+text, so their comments and `!ENV` / `!!python/...` tags stay as they are.
+
+Every argument is checked before anything is written: a bad one is reported on stderr with exit
+status 2 and nothing changes. If the example cannot be run, everything written is removed again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make `scripts` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+try:
+    import yaml
+except ImportError:  # a bare interpreter: re-run with the project's .venv (`make setup` makes it)
+    _VENV_PYTHON = Path(__file__).resolve().parent.parent / ".venv" / "bin" / "python"
+    if _VENV_PYTHON.exists() and Path(sys.executable) != _VENV_PYTHON:
+        os.execv(_VENV_PYTHON, [str(_VENV_PYTHON), *sys.argv])
+    print("new_chapter.py: error: PyYAML is missing; run `make setup` first", file=sys.stderr)
+    sys.exit(2)
+
+from scripts.catalog import expected_output
+
+REPO = Path(__file__).resolve().parent.parent
+CONFIGS = {"zh": REPO / "mkdocs.yml", "en": REPO / "mkdocs.en.yml"}
+EXAMPLE_NAME = "hello"
+
+_NAV_START = re.compile(r"^nav:\s*(#.*)?$")
+_NAV_ITEM = re.compile(r"^(?P<indent>\s*)-\s+(?P<title>.+?):\s+(?P<path>[^\s#]+)\s*(#.*)?$")
+_CHAPTER_PATH = re.compile(r"^ch(?P<num>\d{2})/")
+_PLAIN_YAML = re.compile(r"^[^\s\-?:,\[\]{}#&*!|>'\"%@`][^:#'\"{}\[\],&*!|>%@`]*$")
+
+
+class UsageError(Exception):
+    """A bad argument: reported with exit status 2, before anything is written."""
+
+
+@dataclass(frozen=True)
+class Chapter:
+    num: str  # "03"
+    zh_title: str
+    en_title: str
+
+    @property
+    def n(self) -> int:
+        return int(self.num)
+
+    @property
+    def dir(self) -> str:
+        return f"ch{self.num}"
+
+    @property
+    def zh_heading(self) -> str:
+        return f"第 {self.n} 章 {self.zh_title}"
+
+    @property
+    def en_heading(self) -> str:
+        return f"Chapter {self.n}: {self.en_title}"
+
+    @property
+    def anchor(self) -> str:
+        slug = re.sub(r"[^a-z0-9]+", "-", self.en_title.lower()).strip("-")
+        return slug or f"chapter-{self.num}"
+
+
+# --- checking the arguments -------------------------------------------------------------------
+
+
+def _check_number(raw: str) -> str:
+    if not re.fullmatch(r"\d{2}", raw) or raw == "00":
+        raise UsageError(
+            f"chapter number {raw!r} is malformed: give two digits from 01 to 99, such as 03"
+        )
+    return raw
+
+
+def _check_title(raw: str, which: str) -> str:
+    title = raw.strip()
+    if not title:
+        raise UsageError(f"the {which} title is empty: give the chapter's title in {which}")
+    if any(ord(c) < 32 or c in "{}" for c in title):
+        raise UsageError(
+            f"the {which} title {raw!r} contains a line break, a control character or a brace; "
+            "give it on one line, without { or }"
+        )
+    return title
+
+
+def _yaml_key(text: str) -> str:
+    """`text` as a YAML mapping key: plain when that reads back the same, else double-quoted."""
+    if _PLAIN_YAML.match(text) and ": " not in text:
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
+class _AnyTagLoader(yaml.SafeLoader):
+    """Reads the configs whatever their tags (!ENV, !!python/...), to check the edited nav."""
+
+
+def _ignore_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> None:
+    return None
+
+
+_AnyTagLoader.add_multi_constructor("!", _ignore_tag)
+_AnyTagLoader.add_multi_constructor("tag:yaml.org,2002:python/", _ignore_tag)
+
+
+def _nav_paths(text: str) -> list[tuple[str, str]]:
+    """(title, path) of every nav entry, as MkDocs will read them."""
+    found: list[tuple[str, str]] = []
+
+    def walk(items: object) -> None:
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict):
+                for title, value in item.items():
+                    if isinstance(value, str):
+                        found.append((str(title), value))
+                    else:
+                        walk(value)
+
+    walk((yaml.load(text, Loader=_AnyTagLoader) or {}).get("nav"))
+    return found
+
+
+def add_to_nav(text: str, title: str, path: str, num: int, config: Path) -> str:
+    """`text` with `- title: path` added to its nav, after the chapters numbered below `num`."""
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if _NAV_START.match(line)), None)
+    if start is None:
+        raise UsageError(f"{config.name} has no top-level `nav:`; add one first")
+    end = start + 1
+    while end < len(lines) and (not lines[end].strip() or lines[end][0] in " \t#"):
+        end += 1
+    items = [(i, m) for i in range(start + 1, end) if (m := _NAV_ITEM.match(lines[i]))]
+    if not items:
+        raise UsageError(f"{config.name}: `nav:` has no `- title: page.md` entries to follow")
+    chapters = [(i, int(c.group("num"))) for i, m in items if (c := _CHAPTER_PATH.match(m["path"]))]
+    before = [i for i, n in chapters if n < num]
+    after = [i for i, n in chapters if n > num]
+    if before:
+        at = max(before) + 1
+    elif after:
+        at = min(after)
+    else:
+        at = items[0][0] + 1  # no chapter yet: right after the first entry (the home page)
+    neighbour = _NAV_ITEM.match(lines[at - 1] if at - 1 > start else lines[at])
+    indent = neighbour["indent"] if neighbour else "  "
+    lines.insert(at, f"{indent}- {_yaml_key(title)}: {path}\n")
+    new = "".join(lines)
+    if (title, path) not in _nav_paths(new):  # the edit must read back as intended
+        raise UsageError(f"could not add {title!r} to the nav of {config.name} safely")
+    return new
+
+
+def _runner() -> str:
+    """An interpreter that has pytest-examples: this one, or the project's .venv."""
+    if importlib.util.find_spec("pytest_examples") is not None:
+        return sys.executable
+    venv = REPO / ".venv" / "bin" / "python"
+    if venv.exists():
+        return str(venv)
+    raise UsageError(
+        "the project's dependencies are not installed (pytest-examples runs the example): "
+        "run `make setup` first, then .venv/bin/python scripts/new_chapter.py ..."
+    )
+
+
+# --- what gets written ------------------------------------------------------------------------
+
+EXAMPLE = '''\
+"""Two tasks wait at the same time, so main finishes after 2 seconds, not 1 + 2 = 3."""
+
+import asyncio
+import time
+
+
+async def say_after(delay: float, what: str) -> None:
+    await asyncio.sleep(delay)
+    print(what)
+
+
+async def main() -> None:
+    start = time.perf_counter()
+    async with asyncio.TaskGroup() as tg:
+        tg.create_task(say_after(1, "hello"), name="hello")
+        tg.create_task(say_after(2, "world"), name="world")
+    print(f"finished in {time.perf_counter() - start:.1f} s")
+
+
+asyncio.run(main())
+'''
+
+PAGE = {
+    "zh": """\
+---
+description: {description}
+---
+
+# {heading} {{ #{anchor} }}
+
+<!-- 在这里写本章的导言：这一章讲什么，读完之后能做什么。 -->
+
+本章的每个代码块都是仓库里一个能直接运行的文件。在仓库根目录下运行，例如：
+
+```console
+$ python {example}
+```
+
+## 第一个例子 {{ #first-example }}
+
+两个任务同时等待：一个睡 1 秒，一个睡 2 秒，所以 `main` 一共用 2 秒，而不是 1 + 2 = 3 秒。
+
+=== "代码"
+
+    ```python title="{example}"
+    --8<-- "{example}"
+    ```
+
+=== "输出"
+
+    ```console
+    --8<-- "build/generated/{chapter}/{name}/output.txt"
+    ```
+
+=== "时间线"
+
+    --8<-- "build/generated/{chapter}/{name}/timeline.md"
+""",
+    "en": """\
+---
+description: {description}
+---
+
+# {heading} {{ #{anchor} }}
+
+<!-- Introduce the chapter here: what it covers, and what the reader can do after it. -->
+
+Every code block in this chapter is a file in the repository that you can run as it is. Run the
+examples from the repository root, for example:
+
+```console
+$ python {example}
+```
+
+## A first example {{ #first-example }}
+
+Two tasks wait at the same time: one sleeps for 1 second, the other for 2, so `main` takes 2
+seconds in all, not 1 + 2 = 3.
+
+=== "Code"
+
+    ```python title="{example}"
+    --8<-- "{example}"
+    ```
+
+=== "Output"
+
+    ```console
+    --8<-- "build/generated/{chapter}/{name}/output.txt"
+    ```
+
+=== "Timeline"
+
+    --8<-- "build/generated/{chapter}/{name}/timeline.md"
+""",
+}
+
+
+def page(lang: str, chapter: Chapter) -> str:
+    if lang == "zh":
+        heading = chapter.zh_heading
+        description = f"{heading}：从一个可以运行的 asyncio 例子开始。"
+    else:
+        heading = chapter.en_heading
+        description = f"{heading}, starting from a runnable asyncio example."
+    return PAGE[lang].format(
+        description=json.dumps(description, ensure_ascii=False),
+        heading=heading,
+        anchor=chapter.anchor,
+        example=f"examples/{chapter.dir}/{EXAMPLE_NAME}.py",
+        chapter=chapter.dir,
+        name=EXAMPLE_NAME,
+    )
+
+
+@dataclass
+class Plan:
+    chapter: Chapter
+    files: dict[Path, str]  # new files
+    configs: dict[Path, tuple[str, str]]  # config: (old text, new text)
+    python: str
+
+
+def plan(num: str, zh_title: str, en_title: str) -> Plan:
+    """Check everything and compute every change, writing nothing."""
+    chapter = Chapter(
+        _check_number(num), _check_title(zh_title, "Chinese"), _check_title(en_title, "English")
+    )
+    dirs = [REPO / "docs" / lang / chapter.dir for lang in ("zh", "en")]
+    dirs.append(REPO / "examples" / chapter.dir)
+    existing = [d.relative_to(REPO).as_posix() for d in dirs if d.exists()]
+    old_texts = {config: config.read_text(encoding="utf-8") for config in CONFIGS.values()}
+    for config, old in old_texts.items():
+        if any(p.startswith(f"{chapter.dir}/") for _, p in _nav_paths(old)):
+            existing.append(f"the nav of {config.name}")
+    if existing:
+        raise UsageError(f"chapter {chapter.num} already exists: {', '.join(existing)}")
+    titles = {"zh": chapter.zh_heading, "en": chapter.en_heading}
+    page_path = f"{chapter.dir}/index.md"
+    configs = {}
+    for lang, config in CONFIGS.items():
+        old = old_texts[config]
+        configs[config] = (old, add_to_nav(old, titles[lang], page_path, chapter.n, config))
+    files = {d / "index.md": page(d.parent.name, chapter) for d in dirs[:2]}
+    files[REPO / "examples" / chapter.dir / f"{EXAMPLE_NAME}.py"] = EXAMPLE
+    return Plan(chapter, files, configs, _runner())
+
+
+def _undo(p: Plan) -> None:
+    for path in p.files:
+        if path.parent.exists():
+            shutil.rmtree(path.parent)
+    for config, (old, _) in p.configs.items():
+        config.write_text(old, encoding="utf-8")
+
+
+def apply(p: Plan) -> None:
+    for path, text in p.files.items():
+        path.parent.mkdir(parents=True)
+        path.write_text(text, encoding="utf-8")
+    for config, (_, new) in p.configs.items():
+        config.write_text(new, encoding="utf-8")
+    example = REPO / "examples" / p.chapter.dir / f"{EXAMPLE_NAME}.py"
+    proc = subprocess.run(
+        [
+            p.python,
+            "-m",
+            "pytest",
+            "tests/test_examples.py",
+            "--update-examples",
+            "-k",
+            f"test_example_output and {p.chapter.dir}",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode != 0 or not expected_output(example):
+        _undo(p)
+        raise RuntimeError(
+            f"running {example.relative_to(REPO)} under the virtual clock failed, so nothing "
+            f"was kept:\n{proc.stdout}{proc.stderr}"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Scaffold a chapter in both languages with a first, really-run example.",
+        epilog='example: python scripts/new_chapter.py 03 "任务与超时" "Tasks and timeouts"',
+    )
+    parser.add_argument("number", help="two digits, 01-99, e.g. 03")
+    parser.add_argument("zh_title", help="the chapter's title in Chinese")
+    parser.add_argument("en_title", help="the chapter's title in English")
+    args = parser.parse_args(argv)
+    try:
+        p = plan(args.number, args.zh_title, args.en_title)
+    except UsageError as exc:
+        print(f"new_chapter.py: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        apply(p)
+    except RuntimeError as exc:
+        print(f"new_chapter.py: error: {exc}", file=sys.stderr)
+        return 1
+    for path in p.files:
+        print(f"created {path.relative_to(REPO)}")
+    for config, (old, new) in p.configs.items():
+        added = [line for line in new.splitlines() if line not in old.splitlines()]
+        print(f"added {added[0].strip()!r} to the nav of {config.name}")
+    example = f"examples/{p.chapter.dir}/{EXAMPLE_NAME}.py"
+    print(f"wrote the #> output comments of {example} from its run under the virtual clock")
+    print("next: edit the pages and the example, then `make serve` to preview and `make test`")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

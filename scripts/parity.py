@@ -8,6 +8,7 @@ Run `python scripts/parity.py` for a report.
 
 from __future__ import annotations
 
+import difflib
 import re
 import sys
 from dataclasses import dataclass
@@ -106,6 +107,30 @@ def pasted_python(page: Page) -> list[int]:
     return bad
 
 
+def _included_lines(page: Page) -> list[tuple[int, str]]:
+    return [
+        (n, m.group("target")) for n, line, _ in _body_lines(page) if (m := _SNIPPET.match(line))
+    ]
+
+
+def _differences(
+    zh: Page, zh_items: list[tuple[int, str]], en: Page, en_items: list[tuple[int, str]]
+) -> str:
+    """Where two (line, item) sequences part ways, each place named by file and line."""
+    a, b = [item for _, item in zh_items], [item for _, item in en_items]
+    places = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        only_zh = ", ".join(f"'{a[i]}' ({zh.name}:{zh_items[i][0]})" for i in range(i1, i2))
+        only_en = ", ".join(f"'{b[j]}' ({en.name}:{en_items[j][0]})" for j in range(j1, j2))
+        if tag == "replace":
+            places.append(f"zh has {only_zh} where en has {only_en}")
+        elif tag == "delete":
+            places.append(f"only zh has {only_zh}")
+        elif tag == "insert":
+            places.append(f"only en has {only_en}")
+    return "; ".join(places)
+
+
 def description(page: Page) -> str | None:
     m = re.match(r"^---\n(?P<fm>.*?)\n---\n", page.text, re.S)
     if not m:
@@ -142,14 +167,18 @@ def problems() -> list[str]:
                 )
             if not description(page):
                 found.append(f"{page.name}: front matter has no 'description:'")
-        zh_ids = [h[2] for h in headings(zh) if h[2]]
-        en_ids = [h[2] for h in headings(en) if h[2]]
-        if zh_ids != en_ids:
-            found.append(f"{zh.name} and {en.name}: heading ids differ: zh {zh_ids} vs en {en_ids}")
+        zh_ids = [(line, hid) for line, _, hid in headings(zh) if hid]
+        en_ids = [(line, hid) for line, _, hid in headings(en) if hid]
+        if [h for _, h in zh_ids] != [h for _, h in en_ids]:
+            found.append(
+                f"{zh.name} and {en.name}: heading ids differ: "
+                + _differences(zh, zh_ids, en, en_ids)
+            )
         if includes(zh) != includes(en):
             found.append(
-                f"{zh.name} and {en.name}: included files differ: "
-                f"zh {includes(zh)} vs en {includes(en)}"
+                f"{zh.name} and {en.name}: included files differ (both must include the same "
+                "files in the same order): "
+                + _differences(zh, _included_lines(zh), en, _included_lines(en))
             )
     for lang in LANGS:
         included = {_include_path(t) for page in site[lang].values() for t in includes(page)}

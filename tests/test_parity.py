@@ -44,14 +44,21 @@ BREAKAGES: dict[str, tuple[Callable[[Path], None], str]] = {
     ),
     "heading ids differ": (
         lambda d: _edit(d / "zh" / CHAPTER, lambda t: t + "\n## 多出来的 { #only-in-zh }\n"),
-        "heading ids differ",
+        "heading ids differ: only zh has 'only-in-zh' (docs/zh/ch02/index.md:",
+    ),
+    "heading id renamed": (
+        lambda d: _edit(
+            d / "en" / CHAPTER, lambda t: t.replace("{ #sequential }", "{ #sequence }")
+        ),
+        "zh has 'sequential' (docs/zh/ch02/index.md:",
     ),
     "includes differ": (
         lambda d: _edit(
             d / "en" / CHAPTER,
             lambda t: t.replace('--8<-- "examples/ch02/async_await.py"', "", 1),
         ),
-        "included files differ",
+        "included files differ (both must include the same files in the same order): "
+        "only zh has 'examples/ch02/async_await.py' (docs/zh/ch02/index.md:",
     ),
     "example included by no page": (
         lambda d: [

@@ -1,5 +1,10 @@
 """MkDocs glue, kept thin: generate page material before a build, and place the English site.
 
+Notebooks: scripts/notebooks.py writes each chapter's notebook into
+build/generated/notebooks/<lang>/ (never into docs/); on_files adds it to the site as
+chNN/notebook.ipynb before mkdocs-jupyter turns .ipynb files into pages, and on_page_content
+trims the HTML that mkdocs-jupyter renders.
+
 Listed under `hooks:` in mkdocs.yml (and so inherited by mkdocs.en.yml).
 """
 
@@ -10,10 +15,16 @@ from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import get_toc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scripts.generate import GenerationError, generate_all
+from scripts.notebooks import OUT_DIR as NOTEBOOKS_DIR
+from scripts.notebooks import NotebookError, slim_notebook_html, toc_tree, write_notebooks
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
@@ -29,3 +40,27 @@ def on_pre_build(config: MkDocsConfig) -> None:
         generate_all()
     except GenerationError as exc:
         raise PluginError(str(exc)) from None
+
+
+@event_priority(50)  # before mkdocs-jupyter's on_files (priority 0) turns .ipynb files into pages
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    lang = config.theme["language"]
+    src_dir = NOTEBOOKS_DIR / lang
+    try:
+        notebooks = write_notebooks(Path(config.docs_dir), lang, src_dir)
+    except NotebookError as exc:
+        raise PluginError(str(exc)) from None
+    for rel in notebooks:
+        if files.get_file_from_path(rel.as_posix()):
+            raise PluginError(f"{rel.as_posix()} is generated; remove it from {config.docs_dir}")
+        files.append(File(rel.as_posix(), str(src_dir), config.site_dir, config.use_directory_urls))
+    return files
+
+
+def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    if not page.file.src_uri.endswith(".ipynb"):
+        return html
+    html, headings = slim_notebook_html(html)
+    page.toc = get_toc(toc_tree(headings))
+    page.meta["template"] = "notebook.html"  # overrides/notebook.html: stylesheet, download link
+    return html

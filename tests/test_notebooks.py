@@ -1,0 +1,528 @@
+"""The chapter notebooks (scripts/notebooks.py): they run in a real Jupyter kernel and print exactly
+the checked output, they are byte-for-byte reproducible, and the site renders them lightly.
+
+The kernel tests execute every generated notebook with nbclient and ipykernel. A setup cell that
+only the test injects (the published notebooks never contain it) makes IPython run each cell's
+coroutine on a fresh VirtualEventLoop under `installed()`, so ~30 s of example sleeps take no time.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import copy
+import gc
+import gzip
+import json
+import re
+import sys
+import warnings
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin
+
+import nbformat
+import pytest
+
+from scripts import parity
+from scripts.catalog import REPO, example_files, expected_output, relative
+from scripts.notebooks import (
+    LANGS,
+    METADATA_KEY,
+    NOTEBOOK_NAME,
+    TEXT,
+    build_notebook,
+    notebook_code,
+    parse_page,
+    rewrite_links,
+    slim_notebook_html,
+    strip_output_comments,
+    write_notebooks,
+)
+from scripts.virtual_clock import installed
+
+CHAPTERS = sorted({e.parent.name for e in example_files()})
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture(scope="module")
+def notebooks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Both languages generated once into a temporary directory: {lang: directory}."""
+    out = tmp_path_factory.mktemp("notebooks")
+    dirs = {}
+    for lang in LANGS:
+        written = write_notebooks(REPO / "docs" / lang, lang, out / lang)
+        assert written, f"no notebook generated for {lang}"
+        dirs[lang] = out / lang
+    return dirs
+
+
+def load(notebooks: dict[str, Path], lang: str, chapter: str) -> nbformat.NotebookNode:
+    return nbformat.read(notebooks[lang] / chapter / NOTEBOOK_NAME, as_version=4)
+
+
+def example_of(cell: nbformat.NotebookNode) -> Path | None:
+    name = cell.metadata.get(METADATA_KEY, {}).get("example")
+    return REPO / name if name else None
+
+
+def checked_output(example: Path) -> str:
+    return "".join(f"{e.text}\n" for e in expected_output(example))
+
+
+# -- running in a real kernel -------------------------------------------------------------------
+
+# Injected by the test only. ipykernel 7 awaits a cell on its own running loop only while
+# `shell.loop_runner` is IPython's default asyncio runner; with another runner it calls
+# `shell.run_cell`, which hands the cell's coroutine to that runner. Ours steps aside from the
+# kernel's running loop (asyncio refuses to start a loop while another one runs in the thread) and
+# runs the coroutine on a new VirtualEventLoop.
+SETUP = """\
+import asyncio
+import sys
+import time
+import types
+
+sys.path.insert(0, {repo!r})
+from scripts.virtual_clock import VirtualEventLoop, installed
+
+# ipykernel's parent poller calls time.sleep(1) in a thread of its own: keep it on real time.
+import ipykernel.parentpoller
+ipykernel.parentpoller.time = types.SimpleNamespace(sleep=time.sleep)
+
+_virtual_seconds = []
+
+
+def _run_on_virtual_time(coro):
+    kernel_loop = asyncio.events._get_running_loop()
+    asyncio.events._set_running_loop(None)
+    try:
+        with installed() as clock:
+            loop = asyncio.new_event_loop()
+            assert isinstance(loop, VirtualEventLoop), type(loop)
+            try:
+                return loop.run_until_complete(coro)
+            finally:
+                loop.close()
+                _virtual_seconds.append(clock.now)
+    finally:
+        asyncio.events._set_running_loop(kernel_loop)
+
+
+get_ipython().loop_runner = _run_on_virtual_time
+_started = time.perf_counter()  # real time: this cell itself runs outside the virtual clock
+"""
+REPORT = """\
+import json
+print(json.dumps({"virtual": _virtual_seconds, "real": time.perf_counter() - _started}))
+"""
+
+
+def execute(
+    nb: nbformat.NotebookNode, cwd: Path
+) -> tuple[nbformat.NotebookNode, list[float], float]:
+    """Run a copy of nb on virtual time. Returns it, the virtual seconds of each cell that awaited,
+    and the real seconds the notebook's own cells took (kernel start-up excluded)."""
+    from nbclient import NotebookClient
+
+    nb = copy.deepcopy(nb)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(SETUP.format(repo=str(REPO)), id="test-setup"))
+    nb.cells.append(nbformat.v4.new_code_cell(REPORT, id="test-report"))
+    NotebookClient(
+        nb, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}
+    ).execute()
+    report = json.loads(nb.cells.pop().outputs[0]["text"])
+    nb.cells.pop(0)
+    return nb, report["virtual"], report["real"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_code_cell_prints_the_checked_output_in_a_real_kernel(
+    notebooks: dict[str, Path], lang: str, chapter: str, tmp_path: Path
+) -> None:
+    nb = load(notebooks, lang, chapter)
+    ran, virtual, elapsed = execute(nb, tmp_path)
+    example_cells = 0
+    for stored, cell in zip(nb.cells, ran.cells, strict=True):
+        if cell.cell_type != "code":
+            continue
+        example = example_of(cell)
+        assert all(o.output_type == "stream" and o.name == "stdout" for o in cell.outputs), (
+            f"{cell.id}: unexpected output {cell.outputs}"
+        )
+        printed = "".join(o.text for o in cell.outputs)
+        if example is None:  # the helpers cell defines things and prints nothing
+            assert printed == "", f"{cell.id} printed {printed!r}"
+            continue
+        example_cells += 1
+        assert printed == checked_output(example), f"{relative(example)} in the {lang} notebook"
+        assert "".join(o.text for o in stored.outputs) == printed, f"stored output of {cell.id}"
+    assert example_cells, "no example cell ran"
+    # Every example cell awaited something at top level, so each ran on its own virtual loop.
+    assert len(virtual) == example_cells, virtual
+    slept = sum(virtual)
+    assert slept >= 10, f"the examples slept only {slept} virtual seconds"
+    assert elapsed < 8, f"{slept:.0f} virtual seconds took {elapsed:.1f} s of real time"
+
+
+# -- determinism --------------------------------------------------------------------------------
+
+
+def test_generating_twice_gives_identical_bytes(tmp_path: Path) -> None:
+    for lang in LANGS:
+        first = write_notebooks(REPO / "docs" / lang, lang, tmp_path / "a" / lang)
+        second = write_notebooks(REPO / "docs" / lang, lang, tmp_path / "b" / lang)
+        assert first == second
+        for rel in first:
+            a = (tmp_path / "a" / lang / rel).read_bytes()
+            assert a == (tmp_path / "b" / lang / rel).read_bytes(), f"{lang}/{rel} differs"
+            # An unchanged notebook is not rewritten (a live server would rebuild endlessly).
+            before = (tmp_path / "a" / lang / rel).stat().st_mtime_ns
+            write_notebooks(REPO / "docs" / lang, lang, tmp_path / "a" / lang)
+            assert (tmp_path / "a" / lang / rel).stat().st_mtime_ns == before
+
+
+def test_notebooks_carry_no_varying_metadata(notebooks: dict[str, Path]) -> None:
+    for lang, directory in notebooks.items():
+        for path in directory.rglob("*.ipynb"):
+            text = path.read_text(encoding="utf-8")
+            data = json.loads(text)
+            assert text == json.dumps(data, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+            assert "version" not in data["metadata"]["language_info"]  # no Python version
+            assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", text), "a timestamp"
+            ids = [c["id"] for c in data["cells"]]
+            assert len(set(ids)) == len(ids)
+            assert all(not c["metadata"].get("execution") for c in data["cells"]), lang
+
+
+# -- asyncio.run(X) -> await X ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("import asyncio\nasyncio.run(main())\n", "import asyncio\nawait main()\n"),
+        ("import asyncio as aio\naio.run(main())\n", "import asyncio as aio\nawait main()\n"),
+        ("from asyncio import run\nrun(main())\n", "from asyncio import run\nawait main()\n"),
+        (
+            "import asyncio\nif __name__ == '__main__':\n    asyncio.run(main())  # go\n",
+            "import asyncio\nif __name__ == '__main__':\n    await main()  # go\n",
+        ),
+        (
+            "import asyncio\nresult = asyncio.run(main(1, x=2))\n",
+            "import asyncio\nresult = await main(1, x=2)\n",
+        ),
+        (
+            "import asyncio\nprint(asyncio.run(main()).bit_length())\n",
+            "import asyncio\nprint((await main()).bit_length())\n",
+        ),
+        (
+            "import asyncio\nasyncio.run(a() if fast else b())\n",
+            "import asyncio\nawait (a() if fast else b())\n",
+        ),
+        (  # a multi-line call; comments and strings mentioning asyncio.run stay as they are
+            "import asyncio\n# asyncio.run(main()) below\nasyncio.run(\n    main(),\n)\n"
+            'print("asyncio.run(x)")\n',
+            'import asyncio\n# asyncio.run(main()) below\nawait main()\nprint("asyncio.run(x)")\n',
+        ),
+        (  # ast columns count UTF-8 bytes: non-ASCII text earlier on the line
+            'import asyncio\nprint("协程"); asyncio.run(main())\n',
+            'import asyncio\nprint("协程"); await main()\n',
+        ),
+        (  # another module's run() and a method named run are not asyncio.run
+            "import subprocess\nsubprocess.run(['ls'])\nrunner.run(main())\n",
+            "import subprocess\nsubprocess.run(['ls'])\nrunner.run(main())\n",
+        ),
+        (  # two calls, both rewritten
+            "import asyncio\nasyncio.run(a())\nasyncio.run(b())\n",
+            "import asyncio\nawait a()\nawait b()\n",
+        ),
+    ],
+)
+def test_asyncio_run_becomes_await(source: str, expected: str) -> None:
+    cell = notebook_code(source)
+    assert cell.runnable
+    assert cell.code == expected
+    compile(cell.code, "<cell>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+
+
+@pytest.mark.parametrize(
+    ("source", "reason", "details"),
+    [
+        (
+            "import asyncio\nloop = asyncio.new_event_loop()\nloop.run_until_complete(main())\n",
+            "reason_own_loop",
+            ("new_event_loop", "run_until_complete"),
+        ),
+        ("import asyncio\nwith asyncio.Runner() as r:\n    r.run(main())\n", "reason_runner", ()),
+        ("import asyncio\nasyncio.run(main(), debug=True)\n", "reason_run_args", ("debug=True",)),
+        (
+            "import asyncio\nasyncio.run(main(), loop_factory=f)\n",
+            "reason_run_args",
+            ("loop_factory=f",),
+        ),
+        ("import asyncio\ndef go():\n    asyncio.run(main())\ngo()\n", "reason_nested_run", ()),
+        ("from asyncio import run\nstart = run\nstart(main())\n", "reason_nested_run", ()),
+    ],
+)
+def test_code_that_needs_its_own_loop_is_not_rewritten(
+    source: str, reason: str, details: tuple[str, ...]
+) -> None:
+    cell = notebook_code(source)
+    assert not cell.runnable
+    assert (cell.reason, cell.details) == (reason, details)
+    assert cell.code == source
+
+
+def _fails_inside_a_running_loop(example: Path) -> bool:
+    """Run the example's own code from inside a running event loop (as a notebook cell would)."""
+    code = compile(example.read_text(encoding="utf-8"), str(example), "exec")
+
+    async def inside() -> None:
+        exec(code, {"__name__": "__main__"})
+
+    sys.path.insert(0, str(example.parent))
+    try:
+        with installed(), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # "coroutine was never awaited"
+            try:
+                asyncio.run(inside())
+            except RuntimeError:
+                return True
+            finally:
+                gc.collect()  # the never-awaited coroutines warn here, not later
+    finally:
+        sys.path.remove(str(example.parent))
+    return False
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_examples_that_cannot_run_in_a_loop_get_an_explanation_instead(
+    notebooks: dict[str, Path], lang: str
+) -> None:
+    for chapter in CHAPTERS:
+        nb = load(notebooks, lang, chapter)
+        cells = {relative(e): c for c in nb.cells if (e := example_of(c))}
+        assert sorted(cells) == [relative(e) for e in example_files(chapter)]
+        explained = [name for name, c in cells.items() if c.cell_type == "markdown"]
+        assert explained, "expected some examples that need a loop of their own"
+        for name, cell in cells.items():
+            if cell.cell_type == "code":
+                continue  # the kernel test shows these run
+            example = REPO / name
+            assert _fails_inside_a_running_loop(example), f"{name} would run in a notebook"
+            text = cell.source
+            assert f"$ python {name}\n" in text
+            assert strip_output_comments(example).rstrip() in text  # the code, without #>
+            assert checked_output(example).rstrip("\n") in text
+            marker = "不能在 Notebook 里运行" if lang == "zh" else "cannot run in a notebook"
+            assert marker in text
+            if lang == "en":
+                assert not CJK.search(text)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                assert "asyncio.run(" not in cell.source
+                assert "#>" not in cell.source
+
+
+# -- the chapter page: headings, first paragraphs, links back -----------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_sections_follow_the_chapter_page_and_link_back_to_it(
+    notebooks: dict[str, Path], lang: str
+) -> None:
+    for chapter in CHAPTERS:
+        text = (REPO / "docs" / lang / chapter / "index.md").read_text(encoding="utf-8")
+        page = parity.Page(lang, Path(chapter) / "index.md", text)
+        headings = parity.headings(page)
+        nb = load(notebooks, lang, chapter)
+        sections = [c for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("#")]
+        title, *rest = sections
+        assert title.source.startswith(f"# {_without_attrs(headings[0][1])} · ")
+        assert "](../)" in title.source, "no link to the chapter page"
+        assert [c.id for c in rest] == [h[2] for h in headings[1:]]
+        page_url = f"https://example.org/{lang}/{chapter}/"
+        notebook_url = f"{page_url}notebook/"
+        for cell, (_, text, hid) in zip(rest, headings[1:], strict=True):
+            first_line = cell.source.splitlines()[0]
+            assert first_line.lstrip("#").strip() == _without_attrs(text)
+            links = re.findall(r"\]\(([^)]+)\)", cell.source)
+            assert urljoin(notebook_url, links[-1]) == f"{page_url}#{hid}", cell.source
+        # Example cells come in the order the page includes them.
+        page_order = [
+            t
+            for t in parity.includes(page)
+            if t.startswith("examples/") and ":" not in t and not t.endswith("/util.py")
+        ]
+        cell_order = [relative(e) for c in nb.cells if (e := example_of(c))]
+        assert cell_order == page_order
+
+
+def _without_attrs(heading: str) -> str:
+    return re.sub(r"\s*\{[^}]*\}$", "", heading)
+
+
+def test_parse_page_takes_heading_first_paragraph_and_includes() -> None:
+    page = parse_page(
+        "---\ndescription: x\n---\n\n# Title { #top }\n\nIntro line one\nline two.\n\n"
+        "More intro.\n\n## First { #first }\n\n```console\n$ not prose\n```\n\n"
+        "!!! note\n\n    Not prose either.\n\nThe first paragraph, see [the trace](../trace.md),\n"
+        "[later](#second) and [docs](https://docs.python.org/3/).\n\nSecond paragraph.\n\n"
+        '=== "Code"\n\n    ```python\n    --8<-- "examples/ch02/a.py"\n    ```\n\n'
+        '```python\n--8<-- "examples/ch02/util.py:delay"\n```\n\n'
+        "## Second { #second }\n\nThree ways:\n\n- one\n- two\n  continued\n\nAfter the list.\n\n"
+        '=== "Code"\n\n    ```python\n    --8<-- "examples/ch02/b.py"\n    ```\n'
+    )
+    assert (page.title, page.id, page.intro) == ("Title", "top", "Intro line one\nline two.")
+    first, second = page.sections
+    assert (first.level, first.title, first.id, first.examples) == (
+        2,
+        "First",
+        "first",
+        ["examples/ch02/a.py"],
+    )
+    assert first.paragraph.startswith("The first paragraph, see")
+    assert first.paragraph.endswith("[docs](https://docs.python.org/3/).")
+    assert second.paragraph == "Three ways:\n\n- one\n- two\n  continued"
+    assert second.examples == ["examples/ch02/b.py"]
+    assert rewrite_links(first.paragraph, "ch02/index.md") == (
+        "The first paragraph, see [the trace](../../trace/),\n"
+        "[later](../#second) and [docs](https://docs.python.org/3/)."
+    )
+
+
+def test_both_languages_have_a_notebook_for_every_chapter_in_the_nav(
+    notebooks: dict[str, Path],
+) -> None:
+    for chapter in CHAPTERS:
+        zh, en = load(notebooks, "zh", chapter), load(notebooks, "en", chapter)
+        # The same examples and code in both; the prose in each language.
+        assert [
+            (c.cell_type, c.source) for c in zh.cells if example_of(c) and c.cell_type == "code"
+        ] == [(c.cell_type, c.source) for c in en.cells if example_of(c) and c.cell_type == "code"]
+        zh_prose = "".join(c.source for c in zh.cells if c.cell_type == "markdown")
+        en_prose = "".join(c.source for c in en.cells if c.cell_type == "markdown")
+        assert CJK.search(zh_prose) and not CJK.search(en_prose)
+        for config in ("mkdocs.yml", "mkdocs.en.yml"):
+            nav = (REPO / config).read_text(encoding="utf-8").split("\nnav:\n", 1)[1]
+            assert re.search(rf"^  - [^\n]+: {chapter}/{NOTEBOOK_NAME}$", nav, re.M), config
+
+
+def test_a_page_including_a_missing_example_is_an_error() -> None:
+    from scripts.notebooks import NotebookError
+
+    text = '# T { #t }\n\n## S { #s }\n\n--8<-- "examples/ch02/no_such_example.py"\n'
+    with pytest.raises(NotebookError, match="no_such_example"):
+        build_notebook("ch02", "en", text, "ch02/index.md")
+
+
+def test_both_languages_say_the_same_things() -> None:
+    assert TEXT["zh"].keys() == TEXT["en"].keys()
+    for key in TEXT["en"]:
+        fields = lambda s: sorted(re.findall(r"\{(\w+)\}", s))  # noqa: E731
+        assert fields(TEXT["zh"][key]) == fields(TEXT["en"][key]), key
+
+
+# -- the rendered page --------------------------------------------------------------------------
+
+THIRD_PARTY = re.compile(r"""https?://(?!www\.w3\.org/)[^\s"'`)<>]+""")
+
+
+@pytest.fixture(scope="module")
+def rendered(notebooks: dict[str, Path]) -> tuple[str, str]:
+    """(raw, slimmed) HTML of the zh ch02 notebook as mkdocs-jupyter renders it for the site."""
+    from mkdocs_jupyter import convert
+
+    raw = convert.nb2html(
+        str(notebooks["zh"] / CHAPTERS[0] / NOTEBOOK_NAME),
+        no_prompt=True,
+        highlight_extra_classes="highlight",
+        custom_mathjax_url="",
+    )
+    return raw, slim_notebook_html(raw)[0]
+
+
+def test_rendered_notebook_loads_nothing_from_other_hosts(rendered: tuple[str, str]) -> None:
+    raw, slim = rendered
+    assert THIRD_PARTY.findall(" ".join(re.findall(r"<script.*?</script>", raw, re.S)))
+    for tag in re.findall(r"<(?:script|link|style)\b.*?(?:</script>|</style>|>)", slim, re.S):
+        assert not THIRD_PARTY.search(tag), tag[:200]
+        assert not re.search(r"""\bsrc\s*=|import\s*\(""", tag), tag[:200]
+    assert "<style" not in slim
+    assert "<clipboard-copy" in slim and "<script>" in slim  # the copy button still works
+
+
+def test_rendered_notebook_is_light(rendered: tuple[str, str]) -> None:
+    raw, slim = rendered
+    raw_gz, slim_gz = len(gzip.compress(raw.encode())), len(gzip.compress(slim.encode()))
+    assert slim_gz < raw_gz / 4, (raw_gz, slim_gz)
+    css = REPO / "overrides" / "assets" / "stylesheets" / "notebook.css"
+    assert len(css.read_bytes()) < 5_000
+
+
+def test_rendered_headings_get_the_chapter_page_ids(notebooks: dict[str, Path]) -> None:
+    from mkdocs_jupyter import convert
+
+    path = notebooks["zh"] / CHAPTERS[0] / NOTEBOOK_NAME
+    slim, headings = slim_notebook_html(convert.nb2html(str(path)))
+    nb = nbformat.read(path, as_version=4)
+    ids = [c.id for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("#")]
+    assert [h.id for h in headings] == ids
+    for h in headings:
+        assert f'<h{h.level} id="{h.id}">' in slim
+        assert f'<a class="headerlink" href="#{h.id}">' in slim
+        assert h.name and "<" not in h.name
+
+
+# -- the built site (shares the session's strict build of both languages) -----------------------
+
+
+def anchors(html: str) -> list[dict[str, str]]:
+    """The attributes of every <a> in a page (in any attribute order)."""
+    found: list[dict[str, str]] = []
+
+    class Parser(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "a":
+                found.append({k: v or "" for k, v in attrs})
+
+    Parser().feed(html)
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", LANGS)
+def test_site_has_each_notebook_page_with_its_download(built_site, lang: str) -> None:
+    root = built_site.root if lang == "zh" else built_site.root / "en"
+    other = "en" if lang == "zh" else "zh"
+    prefix = {"zh": "", "en": "en/"}
+    for chapter in CHAPTERS:
+        page = root / chapter / "notebook" / "index.html"
+        html = page.read_text(encoding="utf-8")
+        links = anchors(html)
+        downloads = [a for a in links if "download" in a]
+        assert len(downloads) == 1, "no download link"
+        copied = page.parent / downloads[0]["href"]
+        generated = REPO / "build" / "generated" / "notebooks" / lang / chapter / NOTEBOOK_NAME
+        assert copied.read_bytes() == generated.read_bytes()
+        assert downloads[0]["download"] == f"asyncio-notes-{chapter}-{lang}.ipynb"
+        # In the nav (seen from the chapter page), and the switcher leads to the other language's.
+        chapter_links = anchors((root / chapter / "index.html").read_text(encoding="utf-8"))
+        assert any(a.get("href") == "notebook/" for a in chapter_links)
+        switch = [a["href"] for a in links if a.get("hreflang") == other and "href" in a]
+        assert switch, "no language switcher link"
+        url = f"{built_site.url}{prefix[lang]}{chapter}/notebook/"
+        expected = f"{built_site.url}{prefix[other]}{chapter}/notebook/"
+        assert urljoin(url, switch[0]) == expected
+        # Table of contents entries point at headings that exist; no JupyterLab CSS inlined.
+        ids = set(re.findall(r'\sid="([^"]+)"', html))
+        toc = [
+            a["href"][1:]
+            for a in links
+            if "md-nav__link" in a.get("class", "") and a.get("href", "").startswith("#")
+        ]
+        assert toc and set(toc) <= ids, set(toc) - ids
+        assert "<style" not in html
+        assert len(gzip.compress(page.read_bytes())) < 40_000

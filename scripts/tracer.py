@@ -2,8 +2,11 @@
 
 `trace_script(path)` runs the example in a child interpreter, as `python path` would (the script's
 directory first on sys.path, `__name__ == "__main__"`, the repo root as working directory), under
-the virtual clock (or the real one) and returns the trace as a dict (schema in the README of
-scripts/ and in `Trace`). The child side is stdlib-only, so any supported interpreter can run it.
+the virtual clock (or the real one) and returns the trace: `script`, `python`, `clock`, `elapsed`
+(from the first loop start), `tasks` (id, name, coro, parent, created, finished, outcome, result,
+exception, steps, waits, ready), `prints` (time, task, text) and `stderr` (paths normalized). All
+times are seconds from the first loop start. The child side is stdlib-only, so any supported
+interpreter can run it.
 
 How the child observes the run (all in-process patches, nothing in the example changes):
 * each task's coroutine is wrapped at `loop.create_task` (which also covers eager tasks), so every

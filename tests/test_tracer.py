@@ -1,0 +1,337 @@
+"""The tracer: every example traces, matches a real run, and failures name the file and the cause.
+
+Real runs take real seconds, so they all start together when the module's first test needs them
+and run while the virtual traces are checked.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scripts.tracer import REPO, TraceError, display_path, trace_script
+
+EXAMPLES = sorted(p for p in (REPO / "examples" / "ch02").glob("*.py") if p.name != "util.py")
+
+
+def close_to_real(virtual_seconds: float, real_seconds: float) -> bool:
+    """A real run is never faster than its sleeps. It overshoots them by a few ms on an idle
+    machine, but by up to 1 s in 4.4 s (measured) on a 2-core machine shared with browsers and
+    builds; the virtual times themselves are checked exactly elsewhere."""
+    return virtual_seconds - 0.002 <= real_seconds <= virtual_seconds * 1.3 + 0.2
+
+
+def find_python(version: str) -> str | None:
+    """The newest pyenv install of 3.X, else python3.X on PATH (pyenv's shims there may refuse)."""
+    installs = sorted(Path.home().glob(f".pyenv/versions/{version}.*/bin/python"))
+    return str(installs[-1]) if installs else shutil.which(f"python{version}")
+
+
+# Uses what the chapter does not yet: TaskGroup, gather, to_thread, run_in_executor, Event,
+# wait, cancellation, wait_for, shield, a print to stderr, a task left pending.
+FEATURES = """\
+import asyncio
+import sys
+import time
+
+
+async def work(n):
+    await asyncio.sleep(n)
+    return n
+
+
+def blocking(seconds):
+    time.sleep(seconds)
+    print("thread done", seconds)
+    return seconds
+
+
+async def main():
+    print("to stderr", file=sys.stderr)
+    async with asyncio.TaskGroup() as group:
+        group.create_task(work(1))
+        group.create_task(work(2), name="two")
+    print(await asyncio.gather(work(0.5), asyncio.to_thread(blocking, 0.25)))
+    loop = asyncio.get_running_loop()
+    print(await loop.run_in_executor(None, blocking, 0.5))
+    event = asyncio.Event()
+    loop.call_later(0.1, event.set)
+    await event.wait()
+    await asyncio.wait([asyncio.create_task(work(0.3))])
+    doomed = asyncio.create_task(work(5))
+    await asyncio.sleep(0)
+    doomed.cancel()
+    try:
+        await doomed
+    except asyncio.CancelledError:
+        print("cancelled")
+    slow = asyncio.create_task(work(1))
+    try:
+        await asyncio.wait_for(asyncio.shield(slow), timeout=0.5)
+    except TimeoutError:
+        print("timed out, still running:", not slow.done())
+    print(await slow)
+    asyncio.create_task(work(100))  # left pending: asyncio.run cancels it
+
+
+asyncio.run(main())
+"""
+
+
+def real_stdout(script: Path) -> str:
+    """What `python script.py` prints, run from its own directory."""
+    proc = subprocess.run(
+        [sys.executable, script.name], cwd=script.parent, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+@pytest.fixture(scope="module")
+def features(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("features") / "features.py"
+    path.write_text(FEATURES, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def real(pool: ThreadPoolExecutor, features: Path) -> dict[str, Future[Any]]:
+    """Real runs, started at once (they mostly sleep): stdout of every example, a few traces."""
+    runs = {f"stdout:{p.name}": pool.submit(real_stdout, p) for p in [*EXAMPLES, features]}
+    for path in [*(REPO / "examples/ch02" / n for n in ("task_model.py", "blocking_sleep.py",
+                 "runner.py", "debug_mode.py")), features]:  # fmt: skip
+        runs[f"trace:{path.name}"] = pool.submit(trace_script, path, real=True)
+    return runs
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[ThreadPoolExecutor]:
+    with ThreadPoolExecutor(max_workers=24) as executor:
+        yield executor
+
+
+@pytest.fixture(scope="module")
+def virtual(real: dict[str, Future[Any]], features: Path) -> dict:
+    """Virtual traces of every example (and of the features script), two at a time."""
+    paths = [*EXAMPLES, features]
+    with ThreadPoolExecutor(max_workers=2) as executor:
+        traces = executor.map(trace_script, paths)
+        return dict(zip([p.name for p in paths], traces, strict=True))
+
+
+DURATION = r"\d+\.\d{4}"  # as util.async_timed and measure_by_hand.py print them
+
+
+def same_output(virtual_text: str, real_text: str) -> bool:
+    """Equal, except that printed durations (e.g. 3.0000) come from a real clock."""
+    if re.sub(DURATION, "#", virtual_text) != re.sub(DURATION, "#", real_text):
+        return False
+    pairs = zip(re.findall(DURATION, virtual_text), re.findall(DURATION, real_text), strict=True)
+    return all(close_to_real(float(v), float(r)) for v, r in pairs)
+
+
+def printed(trace: dict) -> str:
+    return "".join(p["text"] + "\n" for p in trace["prints"])
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_prints_match_a_real_run(path: Path, virtual: dict, real: dict) -> None:
+    trace = virtual[path.name]
+    assert trace["script"] == display_path(path) and trace["clock"] == "virtual"
+    real_stdout = real[f"stdout:{path.name}"].result()
+    assert same_output(printed(trace), real_stdout), (printed(trace), real_stdout)
+
+
+@pytest.mark.parametrize(
+    ("name", "elapsed"), [("task_model.py", 3.0), ("blocking_sleep.py", 2.0), ("runner.py", 2.0)]
+)
+def test_elapsed_is_exact_and_matches_a_real_run(
+    name: str, elapsed: float, virtual: dict, real: dict
+) -> None:
+    assert virtual[name]["elapsed"] == elapsed
+    real_trace = real[f"trace:{name}"].result()
+    assert real_trace["clock"] == "real"
+    assert close_to_real(elapsed, real_trace["elapsed"]), real_trace["elapsed"]
+    real_stdout = real[f"stdout:{name}"].result()
+    assert re.sub(DURATION, "#", printed(real_trace)) == re.sub(DURATION, "#", real_stdout)
+
+
+def test_executor_and_other_features_match_a_real_run(virtual: dict, real: dict) -> None:
+    trace, real_trace = virtual["features.py"], real["trace:features.py"].result()
+    assert trace["elapsed"] == 4.4
+    assert close_to_real(4.4, real_trace["elapsed"])
+    assert printed(trace) == printed(real_trace)
+    assert printed(trace) == "to stderr\n" + real["stdout:features.py"].result()
+    assert [(p["time"], p["task"]) for p in trace["prints"]] == [
+        (0.0, "Task-1"),  # to stderr, recorded like other output
+        (2.25, None),  # printed by the worker thread
+        (2.5, "Task-1"),
+        (3.0, None),
+        (3.0, "Task-1"),
+        (3.4, "Task-1"),
+        (3.9, "Task-1"),
+        (4.4, "Task-1"),
+    ]
+    tasks = {t["coro"]: t for t in trace["tasks"]}
+    main = tasks["main()"]
+    assert [w["on"] for w in main["waits"]][:5] == [
+        "TaskGroup",
+        f"gather({tasks['work(0.5)']['name']}, {tasks['to_thread(blocking, 0.25)']['name']})",
+        "run_in_executor(blocking)",
+        "Event.wait()",
+        f"wait({tasks['work(0.3)']['name']})",
+    ]
+    assert tasks["work(2)"]["name"] == "two"
+    assert tasks["work(5)"]["outcome"] == "cancelled" and tasks["work(5)"]["finished"] == 3.4
+    assert tasks["work(1)"]["outcome"] == "result" and tasks["work(1)"]["result"] == "1"
+    assert tasks["work(100)"]["outcome"] == "cancelled"
+    assert trace["stderr"] == "to stderr\n"
+
+
+def test_task_model_steps_waits_and_ready_spans(virtual: dict) -> None:
+    trace = virtual["task_model.py"]
+    main, first, second = trace["tasks"]
+    assert main == {
+        "id": 1,
+        "name": "Task-1",
+        "coro": "main()",
+        "parent": None,
+        "created": 0.0,
+        "finished": 3.0,
+        "outcome": "result",
+        "result": "None",
+        "exception": None,
+        "steps": [[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [3.0, 3.0]],
+        "waits": [
+            {"start": 0.0, "end": 1.0, "on": "sleep(1)"},
+            {"start": 1.0, "end": 2.0, "on": "sleep(1)"},
+            {"start": 2.0, "end": 3.0, "on": "Task-2"},
+        ],
+        "ready": [[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]],
+    }
+    for task, name in ((first, "Task-2"), (second, "Task-3")):
+        assert task["name"] == name and task["coro"] == "delay(3)"
+        assert task["parent"] == "Task-1" and task["result"] == "3"
+        assert task["steps"] == [[0.0, 0.0], [3.0, 3.0]]
+        assert task["waits"] == [{"start": 0.0, "end": 3.0, "on": "sleep(3)"}]
+    assert [(p["time"], p["task"]) for p in trace["prints"]] == [
+        (0.0, "Task-2"),
+        (0.0, "Task-3"),
+        (1.0, "Task-1"),
+        (2.0, "Task-1"),
+        (3.0, "Task-2"),
+        (3.0, "Task-3"),
+    ]
+
+
+def test_hand_made_loops_are_traced(virtual: dict) -> None:
+    custom, runner = virtual["custom_loop.py"], virtual["runner.py"]
+    assert [(t["coro"], t["steps"]) for t in custom["tasks"]] == [
+        ("main()", [[0.0, 0.0], [1.0, 1.0]])
+    ]
+    assert [(t["coro"], t["created"], t["finished"]) for t in runner["tasks"]] == [
+        ("add_one(1)", 0.0, 1.0),
+        ("add_one(2)", 1.0, 2.0),
+    ]
+
+
+def test_debug_mode_stderr_is_normalized_like_a_real_run(virtual: dict, real: dict) -> None:
+    stderr = virtual["debug_mode.py"]["stderr"]
+    assert "examples/ch02/debug_mode.py:12: RuntimeWarning" in stderr
+    assert 'File "<stdlib>/asyncio/runners.py"' in stderr
+    assert "took 0.200 seconds" in stderr
+    assert str(REPO) not in stderr and "tracer.py" not in stderr
+    took = r"took \d+\.\d+ seconds"
+    real_stderr = real["trace:debug_mode.py"].result()["stderr"]
+    assert re.sub(took, "", stderr) == re.sub(took, "", real_stderr)
+
+
+def test_the_cli_prints_byte_identical_json_twice() -> None:
+    command = [sys.executable, "scripts/trace.py", "examples/ch02/shield_task.py", "--json"]
+    outputs = [subprocess.run(command, cwd=REPO, capture_output=True, text=True) for _ in "ab"]
+    assert outputs[0].returncode == 0, outputs[0].stderr
+    assert outputs[0].stdout == outputs[1].stdout
+    trace = json.loads(outputs[0].stdout)
+    assert (
+        outputs[0].stdout == json.dumps(trace, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    )
+    assert trace["elapsed"] == 3.0
+
+
+def write(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "bad_example.py"
+    path.write_text("import asyncio\n\n\n" + body + "\n\nasyncio.run(main())\n", encoding="utf-8")
+    return path
+
+
+def fails_fast(path: Path, **kwargs: Any) -> str:
+    start = time.perf_counter()
+    with pytest.raises(TraceError) as caught:
+        trace_script(path, **kwargs)
+    assert time.perf_counter() - start < 10
+    message = str(caught.value)
+    assert message.startswith(str(path)), message
+    return message
+
+
+def test_an_example_that_raises(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, 'async def main():\n    await asyncio.sleep(1)\n    raise ValueError("no")'
+    )
+    message = fails_fast(path)
+    assert "raised ValueError" in message and "ValueError: no" in message
+    assert f'File "{path}", line 6, in main' in message
+    assert 'File "<stdlib>/asyncio/runners.py"' in message and "tracer.py" not in message
+
+
+def test_an_example_that_deadlocks(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "async def main():\n    await asyncio.get_running_loop().create_future()"
+    )
+    message = fails_fast(path)
+    assert "deadlocked" in message and f"Task-1 main() waiting at {path}:5" in message
+
+
+def test_an_example_that_never_ends_in_virtual_time(tmp_path: Path) -> None:
+    path = write(tmp_path, "async def main():\n    while True:\n        await asyncio.sleep(1)")
+    message = fails_fast(path, time_limit=60)
+    assert "virtual time limit" in message and "limit of 60 s" in message
+    assert f"main() waiting at {path}:6" in message
+
+
+def test_an_example_stuck_in_a_cpu_loop(tmp_path: Path) -> None:
+    path = write(tmp_path, "async def main():\n    while True:\n        pass")
+    message = fails_fast(path, timeout=3)
+    assert "did not finish within 3 s of real time" in message
+    assert re.search(rf"stopped at {re.escape(str(path))}:[56] in main", message)  # while or pass
+
+
+def test_the_cli_reports_errors_in_one_message(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "async def main():\n    await asyncio.get_running_loop().create_future()"
+    )
+    proc = subprocess.run(
+        [sys.executable, "scripts/trace.py", str(path)], cwd=REPO, capture_output=True, text=True
+    )
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr.startswith(f"trace: {path} deadlocked") and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("version", ["3.11", "3.12", "3.13"])
+def test_other_interpreters(version: str) -> None:
+    python = find_python(version)
+    if python is None:
+        pytest.skip(f"Python {version} is not installed (neither on PATH nor under pyenv)")
+    trace = trace_script(REPO / "examples/ch02/task_model.py", python=python)
+    assert trace["python"] == version and trace["elapsed"] == 3.0
+    assert [t["steps"] for t in trace["tasks"]][1] == [[0.0, 0.0], [3.0, 3.0]]

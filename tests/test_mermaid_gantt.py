@@ -1,0 +1,270 @@
+"""scripts/mermaid_gantt.py: what a trace becomes in the Mermaid gantt source, row by row."""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+
+import pytest
+
+from scripts import mermaid_gantt as mg
+
+# A small trace in tracer.py's schema: main awaits a delay task; the delay prints twice; a third
+# task is ready for 0.5 s before it runs, then raises.
+TRACE = {
+    "script": "examples/ch02/small.py",
+    "python": "3.11",
+    "clock": "virtual",
+    "elapsed": 2.0,
+    "tasks": [
+        {
+            "id": 1, "name": "Task-1", "coro": "main()", "parent": None,
+            "created": 0.0, "finished": 2.0, "outcome": "result", "result": "None",
+            "exception": None,
+            "steps": [[0.0, 0.0], [2.0, 2.0]],
+            "waits": [{"start": 0.0, "end": 2.0, "on": "Task-2"}],
+            "ready": [[2.0, 2.0]],
+        },
+        {
+            "id": 2, "name": "Task-2", "coro": "delay(2)", "parent": "Task-1",
+            "created": 0.0, "finished": 2.0, "outcome": "result", "result": "2",
+            "exception": None,
+            "steps": [[0.0, 0.0], [2.0, 2.0]],
+            "waits": [{"start": 0.0, "end": 2.0, "on": "sleep(2)"}],
+            "ready": [],
+        },
+        {
+            "id": 3, "name": "Task-3", "coro": "fail()", "parent": "Task-1",
+            "created": 0.0, "finished": 0.5, "outcome": "exception", "result": None,
+            "exception": "ValueError('no')",
+            "steps": [[0.5, 0.5]], "waits": [], "ready": [[0.0, 0.5]],
+        },
+    ],
+    "prints": [
+        {"time": 0.0, "task": "Task-2", "text": "sleeping for 2 second(s)"},
+        {"time": 2.0, "task": "Task-2", "text": "finished sleeping for 2 second(s), a long line"},
+    ],
+    "stderr": "",
+}  # fmt: skip
+
+LINE = re.compile(
+    r"^ {8}(?P<label>.+) :(?P<tags>(?:(?:active|done|crit|milestone), )*)"
+    r"(?P<start>\d+), (?P<duration>\d+)ms$"
+)
+
+
+@dataclass
+class Item:
+    label: str
+    tags: tuple[str, ...]
+    start: int
+    end: int
+    order: int
+
+    @property
+    def kind(self) -> str:
+        if "milestone" in self.tags:
+            return "milestone"
+        return {("done",): "step", ("active",): "wait", ("crit",): "ready"}.get(self.tags, "spacer")
+
+
+def parse(source: str) -> dict[str, list[Item]]:
+    """Section title -> its items, in the order declared."""
+    sections: dict[str, list[Item]] = {}
+    current = None
+    order = 0
+    for line in source.splitlines():
+        if line.startswith("    section "):
+            current = sections.setdefault(line.removeprefix("    section "), [])
+        elif match := LINE.match(line):
+            assert current is not None, f"task line outside a section: {line!r}"
+            tags = tuple(t for t in match["tags"].split(", ") if t)
+            start = int(match["start"])
+            current.append(Item(match["label"], tags, start, start + int(match["duration"]), order))
+            order += 1
+    return sections
+
+
+def mermaid_rows(items: list[Item]) -> dict[int, int]:
+    """Mermaid's compact layout (ganttRenderer getMaxIntersections): item order -> row."""
+    rows: list[int] = []
+    placed = {}
+    for item in sorted(items, key=lambda i: (i.start, i.order)):
+        row = next((r for r, end in enumerate(rows) if item.start >= end), len(rows))
+        if row == len(rows):
+            rows.append(0)
+        rows[row] = item.end
+        placed[item.order] = row
+    return placed
+
+
+@pytest.fixture(scope="module")
+def source() -> str:
+    return mg.render_gantt(TRACE)
+
+
+@pytest.fixture(scope="module")
+def sections(source: str) -> dict[str, list[Item]]:
+    return parse(source)
+
+
+def of_kind(items: list[Item], kind: str) -> list[Item]:
+    return [item for item in items if item.kind == kind]
+
+
+def test_header_front_matter_and_time_axis(source: str) -> None:
+    lines = source.splitlines()
+    assert lines[0] == "---"
+    assert '    displayMode: "compact"' in lines
+    assert "    useMaxWidth: false" in lines  # scrolls sideways on a phone instead of shrinking
+    body = lines[lines.index("gantt") :]
+    assert "    dateFormat x" in body and "    todayMarker off" in body
+    (axis,) = [line.split(" ", 5)[-1] for line in body if line.startswith("    axisFormat ")]
+    assert set(re.findall(r"%-?.", axis)) <= {"%S", "%-S", "%L"}  # no %H/%M: time zones
+    assert any(re.fullmatch(r"    tickInterval [1-9]\d*(second|millisecond)", x) for x in body)
+
+
+def test_one_section_per_task_named_after_task_and_coroutine(sections: dict) -> None:
+    assert list(sections) == ["Task-1 main()", "Task-2 delay(2)", "Task-3 fail()"]
+
+
+def test_steps_are_green_bars_at_least_the_minimum_width(sections: dict) -> None:
+    minimum = mg.min_step_ms(TRACE)
+    assert minimum > 0
+    steps = of_kind(sections["Task-2 delay(2)"], "step")
+    assert [s.start for s in steps] == [0, 2000]
+    assert all(s.end - s.start >= minimum for s in steps)
+    assert all(s.label == mg.STEP_LABEL for s in steps)
+
+
+def test_the_minimum_width_is_stated_in_the_source(source: str) -> None:
+    assert f"at least {mg.min_step_ms(TRACE)} ms" in source
+
+
+def test_waits_are_labelled_with_what_they_await(sections: dict) -> None:
+    (sleep,) = of_kind(sections["Task-2 delay(2)"], "wait")
+    (await_task,) = of_kind(sections["Task-1 main()"], "wait")
+    assert (sleep.label, await_task.label) == ("sleep(2)", "await Task-2")
+    minimum = mg.min_step_ms(TRACE)
+    assert (sleep.start, sleep.end) == (minimum, 2000)  # starts after the widened step
+
+
+def test_ready_spans_are_distinct_and_zero_width_ones_vanish(sections: dict) -> None:
+    (ready,) = of_kind(sections["Task-3 fail()"], "ready")
+    assert (ready.label, ready.start, ready.end) == ("ready", 0, 500)
+    assert not of_kind(sections["Task-1 main()"], "ready")  # [2.0, 2.0] has no width
+
+
+def test_prints_are_milestones_labelled_with_the_text(sections: dict) -> None:
+    first, last = of_kind(sections["Task-2 delay(2)"], "milestone")
+    assert (first.label, first.start, first.end) == ("sleeping for 2 second(s)", 0, 0)
+    assert last.start == 2000
+    assert last.label.endswith("…") and len(last.label) == mg.MAX_PRINT_CHARS
+    assert "finished sleeping".startswith(last.label[:17])
+
+
+def test_a_task_that_raised_ends_with_an_error_milestone(sections: dict) -> None:
+    (error,) = of_kind(sections["Task-3 fail()"], "milestone")
+    assert error.tags == ("crit", "milestone") and error.start == 500
+    assert error.label == "ValueError('no')"
+
+
+def test_activity_stays_on_the_first_row_and_milestones_below(sections: dict) -> None:
+    for title, items in sections.items():
+        rows = mermaid_rows(items)
+        activity = [i for i in items if i.kind in {"step", "wait", "ready"}]
+        assert {rows[i.order] for i in activity} <= {0}, title
+        assert all(rows[i.order] > 0 for i in of_kind(items, "milestone")), title
+
+
+def test_each_milestone_reserves_room_for_its_label(sections: dict) -> None:
+    """A hidden spacer right after each milestone, on its row, as long as the label."""
+    items = sections["Task-2 delay(2)"]
+    rows = mermaid_rows(items)
+    for milestone in of_kind(items, "milestone"):
+        spacer = items[items.index(milestone) + 1]
+        assert spacer.kind == "spacer" and spacer.start == milestone.start
+        assert rows[spacer.order] == rows[milestone.order]
+        assert spacer.end - spacer.start >= len(milestone.label) * 5  # ms at >= 100 px/s
+
+
+def test_prints_at_one_instant_get_rows_of_their_own() -> None:
+    trace = copy.deepcopy(TRACE)
+    trace["prints"] = [{"time": 0.0, "task": "Task-2", "text": f"line {n}"} for n in range(3)]
+    items = parse(mg.render_gantt(trace))["Task-2 delay(2)"]
+    rows = mermaid_rows(items)
+    assert sorted(rows[m.order] for m in of_kind(items, "milestone")) == [1, 2, 3]
+
+
+def test_a_print_at_the_end_of_a_step_stays_off_the_activity_row() -> None:
+    trace = copy.deepcopy(TRACE)
+    task = trace["tasks"][1]
+    # CPU work that prints as it finishes; nothing is recorded until the task is ready again.
+    task["steps"] = [[0.0, 1.0], [2.0, 2.0]]
+    task["waits"] = []
+    task["ready"] = [[1.1, 2.0]]
+    trace["prints"] = [{"time": 1.0, "task": "Task-2", "text": "done"}]
+    items = parse(mg.render_gantt(trace))["Task-2 delay(2)"]
+    rows = mermaid_rows(items)
+    assert [rows[i.order] for i in items if i.kind in {"step", "ready"}] == [0, 0, 0]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a: b; c # d", "a∶ b\u037e c ♯ d"),
+        ("%% not a comment", "％％ not a comment"),
+        ("<Task pending> & co", "‹Task pending› ＆ co"),
+        ("two\nlines\tand\x00more", "two lines and more"),
+        ("section 2", "\u200bsection 2"),
+        ("Title: x", "\u200bTitle∶ x"),
+        ("2024-01-01 was a Monday", "\u200b2024-01-01 was a Monday"),
+        ("titles are fine", "titles are fine"),
+        ("", mg.SPACER_LABEL),
+    ],
+)
+def test_labels_are_sanitized(text: str, expected: str) -> None:
+    assert mg.gantt_label(text) == expected
+
+
+def test_no_label_in_the_output_carries_gantt_or_html_syntax() -> None:
+    trace = copy.deepcopy(TRACE)
+    trace["tasks"][0]["coro"] = "main(<x>: #1; 50%)"
+    trace["prints"].append({"time": 0.0, "task": "Task-1", "text": "% <b>bold</b> & a: b; #c"})
+    source = mg.render_gantt(trace)
+    body = source[source.index("\ngantt\n") :]
+    titles = [line.removeprefix("    section ") for line in body.splitlines() if "section" in line]
+    labels = [item.label for items in parse(source).values() for item in items]
+    for label in titles + labels:
+        assert not set(label) & set(":;#<>&"), label
+        assert not label.startswith("%"), label
+    assert not set(body) & set("<>&")  # the fence is not HTML-escaped
+
+
+def test_the_same_trace_gives_the_same_text() -> None:
+    shuffled = {key: copy.deepcopy(TRACE[key]) for key in reversed(list(TRACE))}
+    shuffled["tasks"].reverse()  # tasks are ordered by id, whatever the list order
+    assert mg.render_gantt(TRACE) == mg.render_gantt(copy.deepcopy(TRACE))
+    assert mg.render_gantt(shuffled) == mg.render_gantt(TRACE)
+
+
+def test_a_three_second_timeline_fits_the_desktop_content_column() -> None:
+    """Material's content column is 688 px wide at 1280 px; wider charts scroll."""
+    source = mg.render_gantt(TRACE | {"elapsed": 3.0})
+    (width,) = re.findall(r"useWidth: (\d+)", source)
+    assert 400 < int(width) <= 688
+
+
+def test_steps_closer_than_the_minimum_width_are_drawn_as_one_bar() -> None:
+    trace = copy.deepcopy(TRACE)
+    task = trace["tasks"][1]  # a real clock: two short steps 1 ms apart, then the sleep
+    task["steps"] = [[0.0, 0.001], [0.002, 0.003], [2.0, 2.0]]
+    task["waits"] = [
+        {"start": 0.001, "end": 0.002, "on": "sleep(0)"},
+        {"start": 0.003, "end": 2.0, "on": "sleep(2)"},
+    ]
+    items = parse(mg.render_gantt(trace))["Task-2 delay(2)"]
+    first, *_ = steps = of_kind(items, "step")
+    assert len(steps) == 2 and first.start == 0 and first.end >= mg.min_step_ms(trace)
+    assert [w.label for w in of_kind(items, "wait")] == ["sleep(2)"]

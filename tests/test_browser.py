@@ -17,7 +17,6 @@ Only one browser runs per session (the `browser` fixture in conftest.py); each t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -212,20 +211,6 @@ def screenshot(page, page_info: SitePage, name: str) -> None:
     out = SCREENSHOTS / page_info.lang / f"{page_info.slug}-{name}.jpg"
     out.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(out), full_page=True, type="jpeg", quality=80)
-
-
-@pytest.fixture
-def new_context(browser) -> Iterator:
-    contexts = []
-
-    def make(**options):
-        context = browser.new_context(**options)
-        contexts.append(context)
-        return context
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -6,7 +6,8 @@ the virtual clock (or the real one) and returns the trace: `script`, `python`, `
 (from the first loop start), `tasks` (id, name, coro, parent, created, finished, outcome, result,
 exception, steps, waits, ready), `prints` (time, task, text) and `stderr` (paths normalized). All
 times are seconds from the first loop start. The child side is stdlib-only, so any supported
-interpreter can run it.
+interpreter can run it. Where os.fork exists, each interpreter gets one fork server that has
+imported asyncio once; every trace is then a forked child (a fresh interpreter otherwise).
 
 How the child observes the run (all in-process patches, nothing in the example changes):
 * each task's coroutine is wrapped at `loop.create_task` (which also covers eager tasks), so every
@@ -18,16 +19,19 @@ How the child observes the run (all in-process patches, nothing in the example c
 from __future__ import annotations
 
 import asyncio
+import atexit
 import collections.abc
 import contextlib
 import faulthandler
 import io
 import json
 import os
+import queue
 import re
+import selectors
+import signal
 import subprocess
 import sys
-import sysconfig
 import tempfile
 import threading
 import time
@@ -53,8 +57,6 @@ REPO = Path(__file__).resolve().parent.parent
 _OWN_FILES = {str(Path(__file__).resolve()), str(REPO / "scripts" / "virtual_clock.py")}
 # Seconds the parent waits beyond `timeout` for the child to report where it was stuck.
 _KILL_GRACE = 3.0
-# Frames of this file between the interpreter and the example's own <module> frame in the child.
-_CHILD_FRAMES = 3
 # asyncio.run's own clean-up tasks are not part of the example.
 _INTERNAL_COROUTINES = {"shutdown_asyncgens", "shutdown_default_executor"}
 
@@ -80,22 +82,22 @@ def trace_script(
     if not script.is_file():
         raise TraceError(f"{name}: no such file")
     with tempfile.TemporaryDirectory(prefix="trace-") as tmp:
-        result_file, dump_file = Path(tmp, "result.json"), Path(tmp, "stuck.txt")
-        command = [
-            python or sys.executable,
-            __file__,
+        files = {name: os.path.join(tmp, name) for name in _CHILD_FILES}
+        args = [
             str(script),
-            str(result_file),
+            files["result.json"],
             "real" if real else "virtual",
             repr(time_limit),
             repr(timeout),
-            str(dump_file),
+            files["stuck.txt"],
         ]
-        stderr, status = _run_child(command, timeout + _KILL_GRACE)
-        result = json.loads(result_file.read_text("utf-8")) if result_file.exists() else None
-        stuck = dump_file.read_text("utf-8") if dump_file.exists() else ""
-    if result is None:
+        status = _run_child(python or sys.executable, args, files, timeout + _KILL_GRACE)
+        found = {name: Path(path).read_text("utf-8", errors="replace") for name, path in
+                 files.items() if os.path.exists(path)}  # fmt: skip
+    stderr, stuck = found.get("stderr.txt", ""), found.get("stuck.txt", "")
+    if "result.json" not in found:
         _raise_for_missing_result(name, stderr, status, stuck, timeout)
+    result = json.loads(found["result.json"])
     stdlib = result.pop("stdlib")
     error = result.pop("error")
     result["stderr"] = normalize(stderr, stdlib)
@@ -104,33 +106,126 @@ def trace_script(
     return result
 
 
-def _run_child(command: list[str], limit: float) -> tuple[str, int | None]:
-    """Run the child; return its stderr and exit status (None if it had to be killed)."""
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "PYTHONHASHSEED": "0"}
-    with subprocess.Popen(
-        command,
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-    ) as child:
+# What a child writes: the example's stdout and stderr, the trace, and where it was stuck.
+_CHILD_FILES = ("stdout.txt", "stderr.txt", "result.json", "stuck.txt")
+_CHILD_ENV = {"PYTHONIOENCODING": "utf-8", "PYTHONHASHSEED": "0"}
+
+
+def _run_child(python: str, args: list[str], files: dict[str, str], limit: float) -> int | None:
+    """Run child_main(args) in a fresh child; return its exit status (None if it was killed)."""
+    if hasattr(os, "fork"):
+        with contextlib.suppress(_ServerGone):
+            return _fork_server(python).run(args, files, limit)
+    return _spawn_child(python, args, files, limit)
+
+
+def _spawn_child(python: str, args: list[str], files: dict[str, str], limit: float) -> int | None:
+    with open(files["stdout.txt"], "wb") as stdout, open(files["stderr.txt"], "wb") as stderr:
+        child = subprocess.Popen(
+            [python, __file__, *args],
+            cwd=REPO,
+            env={**os.environ, **_CHILD_ENV},
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=stderr,
+        )
         try:
-            _, stderr = child.communicate(timeout=limit)
+            return child.wait(timeout=limit)
         except subprocess.TimeoutExpired:
             child.kill()  # faulthandler in the child should have ended it already
-            _, stderr = child.communicate()
-            return stderr, None
-    return stderr, child.returncode
+            child.wait()
+            return None
+
+
+class _ServerGone(Exception):
+    """The fork server is not running (any more): spawn a fresh interpreter instead."""
+
+
+class _ForkServer:
+    """An interpreter that has imported asyncio and this module once and forks a child per trace,
+    so that a trace costs a fork instead of an interpreter start-up (about ten times less).
+
+    Protocol, one JSON object per line: we send {"args", "stdout", "stderr"}; it answers
+    {"started": pid}, and {"exited": pid, "status": code} when that child has ended."""
+
+    def __init__(self, python: str) -> None:
+        self.process = subprocess.Popen(
+            [python, __file__, "--serve"],
+            cwd=REPO,
+            env={**os.environ, **_CHILD_ENV},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            encoding="utf-8",
+        )
+        self.requests = threading.Lock()  # one request at a time, so answers come in order
+        self.started: queue.Queue[int | None] = queue.Queue()
+        self.exits: dict[int, int] = {}
+        self.changed = threading.Condition()
+        self.alive = True
+        threading.Thread(target=self._read_answers, daemon=True).start()
+
+    def _read_answers(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            answer = json.loads(line)
+            if "started" in answer:
+                self.started.put(answer["started"])
+            else:
+                with self.changed:
+                    self.exits[answer["exited"]] = answer["status"]
+                    self.changed.notify_all()
+        with self.changed:
+            self.alive = False
+            self.changed.notify_all()
+        self.started.put(None)
+
+    def run(self, args: list[str], files: dict[str, str], limit: float) -> int | None:
+        request = {"args": args, "stdout": files["stdout.txt"], "stderr": files["stderr.txt"]}
+        with self.requests:
+            try:
+                assert self.process.stdin is not None
+                self.process.stdin.write(json.dumps(request) + "\n")
+                self.process.stdin.flush()
+                pid = self.started.get(timeout=_KILL_GRACE * 10)
+            except (OSError, queue.Empty):
+                pid = None
+        if pid is None:
+            raise _ServerGone
+        with self.changed:
+            if not self.changed.wait_for(lambda: pid in self.exits or not self.alive, limit):
+                os.kill(pid, signal.SIGKILL)  # faulthandler in the child should have ended it
+                self.changed.wait_for(lambda: pid in self.exits or not self.alive, _KILL_GRACE)
+                self.exits.pop(pid, None)
+                return None
+            return self.exits.pop(pid, None)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            assert self.process.stdin is not None
+            self.process.stdin.close()  # the server ends when its input does
+
+
+_SERVERS: dict[str, _ForkServer] = {}
+_SERVERS_LOCK = threading.Lock()
+
+
+def _fork_server(python: str) -> _ForkServer:
+    """The running fork server for `python`, started on first use."""
+    with _SERVERS_LOCK:
+        server = _SERVERS.get(python)
+        if server is None or not server.alive:
+            if not _SERVERS:
+                atexit.register(lambda: [s.close() for s in _SERVERS.values()])
+            server = _SERVERS[python] = _ForkServer(python)
+        return server
 
 
 def _raise_for_missing_result(
     name: str, stderr: str, status: int | None, stuck: str, timeout: float
 ) -> None:
-    stdlib = sysconfig.get_paths()["stdlib"]
+    stdlib = os.path.dirname(os.__file__)
     if stuck or status is None:
         where = stuck_at(stuck)
         raise TraceError(
@@ -557,9 +652,6 @@ def child_main(argv: list[str]) -> None:
         faulthandler.dump_traceback_later(float(timeout), exit=True, file=dump)
         sys.argv = [display_path(path)]
         sys.path[:2] = [str(path.parent)]  # as `python script.py`: its directory first
-        # Debug mode keeps this many frames of where coroutines and tasks were created; count
-        # ours too (they are dropped from the output) so the example's own frames all stay.
-        asyncio.constants.DEBUG_STACK_DEPTH += _CHILD_FRAMES
         with contextlib.ExitStack() as stack:
             if clock == "virtual":
                 virtual = stack.enter_context(installed(time_limit=float(time_limit)))
@@ -579,7 +671,7 @@ def child_main(argv: list[str]) -> None:
         "python": f"{sys.version_info.major}.{sys.version_info.minor}",
         "clock": clock,
         **trace,
-        "stdlib": sysconfig.get_paths()["stdlib"],
+        "stdlib": os.path.dirname(os.__file__),
         "error": error,
     }
     Path(result_file).write_text(json.dumps(trace, ensure_ascii=False), encoding="utf-8")
@@ -588,6 +680,9 @@ def child_main(argv: list[str]) -> None:
 def _run_script(path: Path) -> dict[str, str] | None:
     """Run the script as __main__; report how it failed, printing its traceback as Python would."""
     code = compile(path.read_bytes(), str(path), "exec")
+    # Debug mode keeps this many frames of where coroutines and tasks were created; count ours
+    # (all below the example's, and dropped from the output) so that the example's all stay.
+    asyncio.constants.DEBUG_STACK_DEPTH += len(traceback.extract_stack())
     module = types.ModuleType("__main__")
     module.__file__ = str(path)
     module.__builtins__ = __builtins__  # type: ignore[attr-defined]
@@ -610,5 +705,72 @@ def _run_script(path: Path) -> dict[str, str] | None:
     return None
 
 
-if __name__ == "__main__":  # the child process started by trace_script
-    child_main(sys.argv[1:])
+def serve() -> None:
+    """The fork server's loop (see _ForkServer): fork a child per request, report its exit."""
+    wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_write, False)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.set_wakeup_fd(wake_write)  # a child's exit wakes the select below
+    selector = selectors.DefaultSelector()
+    selector.register(0, selectors.EVENT_READ)
+    selector.register(wake_read, selectors.EVENT_READ)
+    pending = b""
+    while True:
+        for key, _ in selector.select():
+            if key.fd == wake_read:
+                os.read(wake_read, 4096)
+                continue
+            data = os.read(0, 65536)
+            if not data:
+                return  # the parent has gone
+            *lines, pending = (pending + data).split(b"\n")
+            for line in lines:
+                pid = os.fork()
+                if pid == 0:
+                    selector.close()
+                    for fd in (wake_read, wake_write):
+                        os.close(fd)
+                    _run_forked(json.loads(line))
+                _answer({"started": pid})
+        _reap_children()
+
+
+def _reap_children() -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        _answer({"exited": pid, "status": os.waitstatus_to_exitcode(status)})
+
+
+def _answer(message: dict[str, int]) -> None:
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
+
+
+def _run_forked(request: dict[str, Any]) -> None:
+    """In a forked child: take the example's stdin/stdout/stderr, trace it, exit as usual."""
+    signal.set_wakeup_fd(-1)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    for fd, path, flags in (
+        (0, os.devnull, os.O_RDONLY),
+        (1, request["stdout"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC),
+        (2, request["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC),
+    ):
+        opened = os.open(path, flags, 0o644)
+        os.dup2(opened, fd)
+        os.close(opened)
+    child_main(request["args"])
+    # Unwind through the server's frames to a normal interpreter exit, as `python script.py`
+    # would end (atexit, thread joins, warnings at shutdown).
+    sys.exit(0)
+
+
+if __name__ == "__main__":  # a child (or the fork server) started by trace_script
+    if sys.argv[1:] == ["--serve"]:
+        serve()
+    else:
+        child_main(sys.argv[1:])

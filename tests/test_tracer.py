@@ -7,6 +7,7 @@ and run while the virtual traces are checked.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from scripts import tracer
 from scripts.tracer import REPO, TraceError, display_path, trace_script
 
 EXAMPLES = sorted(p for p in (REPO / "examples" / "ch02").glob("*.py") if p.name != "util.py")
@@ -325,6 +327,23 @@ def test_the_cli_reports_errors_in_one_message(tmp_path: Path) -> None:
     )
     assert proc.returncode == 1 and proc.stdout == ""
     assert proc.stderr.startswith(f"trace: {path} deadlocked") and "Traceback" not in proc.stderr
+
+
+def test_a_fresh_interpreter_gives_the_same_trace_as_the_fork_server(
+    virtual: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delattr(os, "fork")  # as on Windows: one new interpreter per trace
+    assert trace_script(REPO / "examples/ch02/debug_mode.py") == virtual["debug_mode.py"]
+
+
+def test_tracing_goes_on_when_the_fork_server_dies() -> None:
+    example = REPO / "examples/ch02/sequential.py"
+    first = trace_script(example)
+    server = tracer._fork_server(sys.executable)
+    server.process.kill()
+    server.process.wait()
+    assert trace_script(example) == first  # spawned, or a new server
+    assert trace_script(example) == first
 
 
 @pytest.mark.parametrize("version", ["3.11", "3.12", "3.13"])

@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import ast
 import html
+import os
 import posixpath
 import re
 import sys
@@ -179,7 +180,14 @@ class CellCode:
         return self.reason is None
 
 
-_OWN_LOOP_CALLS = ("run_until_complete", "run_forever", "new_event_loop")
+# Calls that make or configure the loop a script runs on; in a notebook that is Jupyter's loop.
+_OWN_LOOP_CALLS = (
+    "run_until_complete",
+    "run_forever",
+    "new_event_loop",
+    "set_event_loop",
+    "set_event_loop_policy",
+)
 _REASONS = ("reason_runner", "reason_own_loop", "reason_run_args", "reason_nested_run")
 # Expressions that can follow `await` without parentheses (primaries and displays).
 _PRIMARY = (
@@ -257,10 +265,9 @@ class _Finder(ast.NodeVisitor):
         )
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
-        if node.attr in ("run_until_complete", "run_forever"):
+        on_any_loop = node.attr in ("run_until_complete", "run_forever")
+        if on_any_loop or (node.attr in _OWN_LOOP_CALLS and self._is_asyncio_attr(node, node.attr)):
             self.block("reason_own_loop", node.attr)
-        elif self._is_asyncio_attr(node, "new_event_loop"):
-            self.block("reason_own_loop", "new_event_loop")
         elif self._is_asyncio_attr(node, "Runner"):
             self.block("reason_runner")
         self.generic_visit(node)
@@ -668,7 +675,10 @@ def write_notebooks(docs_dir: Path, lang: str, out_dir: Path) -> list[Path]:
         content = dumps(nb)
         if not target.exists() or target.read_text(encoding="utf-8") != content:
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(content, encoding="utf-8", newline="\n")
+            # Atomically: the other language's build (or a live server) may be reading it.
+            temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            temporary.write_text(content, encoding="utf-8", newline="\n")
+            os.replace(temporary, target)
         written.append(rel)
     if out_dir.exists():
         for stale in out_dir.rglob("*.ipynb"):

@@ -256,6 +256,12 @@ def test_asyncio_run_becomes_await(source: str, expected: str) -> None:
             ("new_event_loop", "run_until_complete"),
         ),
         ("import asyncio\nwith asyncio.Runner() as r:\n    r.run(main())\n", "reason_runner", ()),
+        (
+            "import asyncio\nimport uvloop\n"
+            "asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())\nasyncio.run(main())\n",
+            "reason_own_loop",
+            ("set_event_loop_policy",),
+        ),
         ("import asyncio\nasyncio.run(main(), debug=True)\n", "reason_run_args", ("debug=True",)),
         (
             "import asyncio\nasyncio.run(main(), loop_factory=f)\n",

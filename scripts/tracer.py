@@ -23,6 +23,7 @@ import atexit
 import collections.abc
 import contextlib
 import faulthandler
+import gc
 import io
 import json
 import os
@@ -715,6 +716,7 @@ def serve() -> None:
     selector.register(0, selectors.EVENT_READ)
     selector.register(wake_read, selectors.EVENT_READ)
     pending = b""
+    gc.freeze()  # children then neither scan nor copy-on-write the server's own objects
     while True:
         for key, _ in selector.select():
             if key.fd == wake_read:
@@ -765,7 +767,7 @@ def _run_forked(request: dict[str, Any]) -> None:
         os.close(opened)
     child_main(request["args"])
     # Unwind through the server's frames to a normal interpreter exit, as `python script.py`
-    # would end (atexit, thread joins, warnings at shutdown).
+    # would end (thread joins, atexit, warnings and messages at shutdown).
     sys.exit(0)
 
 

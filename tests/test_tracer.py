@@ -27,10 +27,11 @@ EXAMPLES = sorted(p for p in (REPO / "examples" / "ch02").glob("*.py") if p.name
 
 
 def close_to_real(virtual_seconds: float, real_seconds: float) -> bool:
-    """A real run is never faster than its sleeps. It overshoots them by a few ms on an idle
-    machine, but by up to 1 s in 4.4 s (measured) on a 2-core machine shared with browsers and
-    builds; the virtual times themselves are checked exactly elsewhere."""
-    return virtual_seconds - 0.002 <= real_seconds <= virtual_seconds * 1.3 + 0.2
+    """A real run is never faster than the sleeps it is modelled by: that bound is exact. Above,
+    it overshoots by a few ms on an idle machine, but by up to 65% (measured) on a 2-core machine
+    shared with browsers and builds, so the upper bound only catches gross mismatches; the
+    virtual times themselves are checked exactly elsewhere."""
+    return virtual_seconds - 0.002 <= real_seconds <= virtual_seconds * 2 + 1
 
 
 def find_python(version: str) -> str | None:

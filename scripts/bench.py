@@ -1,0 +1,82 @@
+"""Figures about the project's tooling, printed for people to read (no pass/fail).
+
+    python scripts/bench.py          # every section
+    python scripts/bench.py trace    # one section
+
+Sections:
+  trace  tracing every chapter example under the virtual clock vs running it for real
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make `scripts` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts.catalog import example_files, relative
+from scripts.tracer import trace_script
+
+
+def timed(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def run_for_real(path: Path) -> None:
+    subprocess.run([sys.executable, path.name], cwd=path.parent, capture_output=True, check=True)
+
+
+def bench_trace() -> None:
+    """Wall time of tracing every example (virtual clock) vs `python file.py` one after another."""
+    paths = example_files("ch02")
+    workers = os.cpu_count() or 1
+    trace_script(paths[0])  # start the tracer's fork server outside the timings
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"trace: {len(paths)} examples in examples/ch02, {workers} CPU(s), load {load:.1f}")
+    print(f"  {'example':36} {'real (s)':>9} {'traced (s)':>11} {'virtual (s)':>12}")
+    real_total = traced_total = 0.0
+    for path in paths:
+        real = timed(lambda p=path: run_for_real(p))
+        start = time.perf_counter()
+        elapsed = trace_script(path)["elapsed"]
+        traced = time.perf_counter() - start
+        real_total += real
+        traced_total += traced
+        print(f"  {relative(path):36} {real:9.3f} {traced:11.3f} {elapsed:12.4f}")
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        parallel = timed(lambda: list(pool.map(trace_script, paths)))
+    rows = [
+        ("real, one after another", real_total),
+        ("traced, one after another", traced_total),
+        (f"traced, {workers} at a time", parallel),
+    ]
+    for label, seconds in rows:
+        print(f"  {label + ':':28} {seconds:7.2f} s   ratio {real_total / seconds:5.1f}x")
+
+
+SECTIONS: dict[str, Callable[[], None]] = {"trace": bench_trace}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Print figures about the project's tooling.")
+    parser.add_argument("sections", nargs="*", help=f"any of: {', '.join(SECTIONS)} (default: all)")
+    args = parser.parse_args(argv)
+    unknown = [name for name in args.sections if name not in SECTIONS]
+    if unknown:
+        parser.error(f"unknown section(s): {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
+    for name in args.sections or SECTIONS:
+        SECTIONS[name]()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

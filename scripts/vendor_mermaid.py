@@ -31,6 +31,8 @@ PACKAGE = "mermaid"
 # 12.x needs Node 22; 11.17.2 works on Node 20.
 DEFAULT_VERSION = "11.17.2"
 ENTRY = "mermaid.esm.min.mjs"
+# Git must not convert line endings in the copy: the manifest records its exact bytes.
+GITATTRIBUTES = "# Checked byte for byte against vendor.json: keep line endings.\n* -text\n"
 CHUNKS = "chunks/mermaid.esm.min/"
 
 
@@ -72,6 +74,8 @@ def extract(tarball: Path, target: Path) -> list[str]:
     """Replace target's contents with the wanted files; return their relative paths, sorted."""
     if target.exists():
         shutil.rmtree(target)
+    target.mkdir(parents=True)
+    (target / ".gitattributes").write_text(GITATTRIBUTES, encoding="utf-8")
     written = []
     with tarfile.open(tarball) as archive:
         for member in archive.getmembers():

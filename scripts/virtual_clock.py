@@ -16,9 +16,10 @@ virtual clock. The model, in the manner of a discrete-event simulation:
 * Outside a running virtual loop (no loop at all), `time.sleep` simply advances the clock.
 
 Not modelled: plain `threading.Thread`s are invisible (their sleeps are virtual, but the loop
-does not wait for them); `datetime.now()` and `time.strftime` still read the real clock; sockets
-and pipes are real (polled before each jump, waited for really when no timer is left); work in
-other processes costs no virtual time.
+does not wait for them; it only gives them half a second of real time before it reports a
+deadlock); `datetime.now()` and `time.strftime` still read the real clock; sockets and pipes are
+real (polled before each jump, waited for really when no timer is left); work in other processes
+costs no virtual time.
 """
 
 from __future__ import annotations
@@ -73,6 +74,11 @@ class DeadlockError(RuntimeError):
 class TimeLimitError(RuntimeError):
     """Virtual time would pass the clock's time limit."""
 
+
+# What an idle loop does next (VirtualClock._idle).
+MOVED, WAIT, STUCK = "moved", "wait", "stuck"
+# Real seconds an idle loop waits for plain threads before it reports a deadlock.
+_THREAD_GRACE = 0.5
 
 # Job states; see the module docstring.
 QUEUED, RUNNING, SLEEPING, RETURNED = "queued", "running", "sleeping", "returned"
@@ -266,24 +272,23 @@ class VirtualClock:
         with self._cond:
             return [loop for loop in self._loops if loop.is_running()]
 
-    def _idle(self, loop: VirtualEventLoop, has_io: bool) -> bool:
-        """Nothing is ready on `loop`: move time on. Returns True if the loop must really wait."""
+    def _idle(self, loop: VirtualEventLoop, has_io: bool) -> str:
+        """Nothing is ready on `loop`: move time on if anything is due. Returns MOVED, WAIT (for
+        outside work or I/O, really) or STUCK (nothing at all can wake the loop)."""
         with self._cond:
             if self._outside_busy():
-                return True
+                return WAIT
             timer = loop._next_timer()
             sleeper = self._sleepers[0] if self._sleepers else None
             if sleeper is not None and (timer is None or (sleeper.when, sleeper.seq) < timer):
                 self._wake(heapq.heappop(self._sleepers))
-                return False
+                return MOVED
             if timer is not None:
                 self._set_now(timer[0])
-                return False
-            if has_io:
-                return True
-            raise DeadlockError(self._deadlock_message(loop))
+                return MOVED
+            return WAIT if has_io else STUCK
 
-    def _deadlock_message(self, loop: VirtualEventLoop) -> str:
+    def deadlock_message(self, loop: VirtualEventLoop) -> str:
         return (
             f"deadlock at virtual time {self.now:g} s: nothing is ready, no timer is set and no "
             f"thread or I/O is pending, so nothing can ever wake the event loop.\n"
@@ -346,9 +351,17 @@ class _VirtualSelector(selectors.DefaultSelector):  # type: ignore[misc,valid-ty
             return events
         # The loop's own wake-up pipe is always registered; anything else is real I/O.
         has_io = len(self.get_map()) > 1
-        if self.clock._idle(self.loop, has_io):
+        step = self.clock._idle(self.loop, has_io)
+        if step == MOVED:
+            return []
+        if step == WAIT:
             return super().select(None)
-        return []
+        # A plain thread (which the clock does not see) may still call the loop back: give
+        # other threads a moment of real time before calling it a deadlock.
+        events = super().select(_THREAD_GRACE if threading.active_count() > 1 else 0)
+        if events:
+            return events
+        raise DeadlockError(self.clock.deadlock_message(self.loop))
 
 
 class VirtualEventLoop(asyncio.SelectorEventLoop):  # type: ignore[misc,valid-type]

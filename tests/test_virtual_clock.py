@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -232,6 +233,23 @@ def test_abandoned_executor_job_is_still_waited_for_at_shutdown() -> None:
     timed_out, clock = run_virtual(main)
     assert timed_out == 1.0
     assert clock.now == 5.0  # asyncio.run joins the default executor, as it really does
+
+
+def test_a_plain_thread_can_still_call_the_loop_back() -> None:
+    def worker(loop: asyncio.AbstractEventLoop, future: asyncio.Future[float]) -> None:
+        time.sleep(1)  # parked until the loop moves virtual time to 1.0
+        loop.call_soon_threadsafe(future.set_result, time.perf_counter())
+
+    async def main() -> tuple[float, float]:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        thread = threading.Thread(target=worker, args=(loop, future))
+        thread.start()
+        sent = await future  # no job, no timer: the loop gives the thread a moment first
+        thread.join()
+        return sent, time.perf_counter()
+
+    assert run_virtual(main)[0] == (1.0, 1.0)
 
 
 def test_everything_is_restored_on_exit() -> None:

@@ -661,6 +661,9 @@ def child_main(argv: list[str]) -> None:
                 tracer = _Tracer(time.perf_counter)
             stack.enter_context(tracer.install())
             error = _run_script(path)
+            # The script ends, as `python script.py` does, once its threads have finished
+            # (executor workers included); their prints belong to the trace.
+            threading._shutdown()  # type: ignore[attr-defined]
             trace = tracer.trace(tracer.clock())
         faulthandler.cancel_dump_traceback_later()
     if not Path(dump_file).stat().st_size:

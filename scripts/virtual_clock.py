@@ -19,7 +19,8 @@ Not modelled: plain `threading.Thread`s are invisible (their sleeps are virtual,
 does not wait for them; it only gives them half a second of real time before it reports a
 deadlock); `datetime.now()` and `time.strftime` still read the real clock; sockets and pipes are
 real (polled before each jump, waited for really when no timer is left); work in other processes
-costs no virtual time.
+costs no virtual time; a job still sleeping after every loop is closed moves the clock itself,
+alongside whatever the main thread does meanwhile.
 """
 
 from __future__ import annotations
@@ -157,25 +158,38 @@ class VirtualClock:
         }
 
     def sleep(self, seconds: float) -> None:
-        """time.sleep: advance the clock in the loop's thread, park any other thread."""
+        """time.sleep: the loop's thread advances the clock; other threads park until it gets
+        there. A job's thread parks as long as a loop is open (it may run again), any other
+        thread while a loop runs; with no loop to drive the clock, the sleeper advances it."""
         if seconds < 0:
             raise ValueError("sleep length must be non-negative")
         running = self._running_loops()
-        if not running or any(loop._thread_id == threading.get_ident() for loop in running):
+        if any(loop._thread_id == threading.get_ident() for loop in running):
             self.advance(seconds)
-        else:
+        elif running or (getattr(self._local, "job", None) and self._open_loops()):
             self._park(seconds)
+        else:
+            self.advance(seconds)
 
     def advance(self, seconds: float) -> None:
         """Move the clock forward, waking parked threads in order and letting each settle."""
         with self._cond:
+            self._advance_to(self.now + seconds)
+
+    def _advance_to(self, target: float) -> None:
+        own_job = getattr(self._local, "job", None)
+        if own_job is not None:  # a job thread driving the clock is not running anything else
+            own_job.state = SLEEPING
+        try:
             # Jobs already under way must reach their own sleeps at the current time first.
             self._cond.wait_for(self._threads_settled)
-            target = self.now + seconds
             while self._sleepers and self._sleepers[0].when <= target:
                 self._wake(heapq.heappop(self._sleepers))
                 self._cond.wait_for(self._threads_settled)
             self._set_now(target)
+        finally:
+            if own_job is not None:
+                own_job.state = RUNNING
 
     def _park(self, seconds: float) -> None:
         with self._cond:
@@ -185,8 +199,12 @@ class VirtualClock:
             if sleeper.job is not None:
                 sleeper.job.state = SLEEPING
             self._changed()
-            self._cond.wait_for(lambda: sleeper.woken)
-            if sleeper.expired:
+            self._cond.wait_for(lambda: sleeper.woken or not self._open_loops())
+            if not sleeper.woken:  # every loop was closed meanwhile: move time on ourselves
+                self._sleepers.remove(sleeper)
+                heapq.heapify(self._sleepers)
+                self._advance_to(sleeper.when)
+            elif sleeper.expired:
                 raise TimeLimitError(f"virtual time passed the limit of {self.time_limit:g} s")
 
     def _wake(self, sleeper: _Sleeper) -> None:
@@ -271,6 +289,14 @@ class VirtualClock:
     def _running_loops(self) -> list[VirtualEventLoop]:
         with self._cond:
             return [loop for loop in self._loops if loop.is_running()]
+
+    def _open_loops(self) -> list[VirtualEventLoop]:
+        with self._cond:
+            return [loop for loop in self._loops if not loop.is_closed()]
+
+    def _loop_closed(self) -> None:
+        with self._cond:
+            self._cond.notify_all()  # parked threads may have to drive the clock themselves
 
     def _idle(self, loop: VirtualEventLoop, has_io: bool) -> str:
         """Nothing is ready on `loop`: move time on if anything is due. Returns MOVED, WAIT (for
@@ -376,6 +402,10 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):  # type: ignore[misc,valid-ty
 
     def time(self) -> float:
         return self.clock.now
+
+    def close(self) -> None:
+        super().close()
+        self.clock._loop_closed()
 
     def _next_timer(self) -> tuple[float, int] | None:
         # _run_once has dropped cancelled timers from the head of the heap before it selects.

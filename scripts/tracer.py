@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import builtins
 import collections.abc
 import contextlib
 import faulthandler
@@ -50,6 +51,7 @@ if __package__ in (None, ""):  # run as a script (the child process): make `scri
 from scripts.virtual_clock import (
     DeadlockError,
     TimeLimitError,
+    VirtualEventLoop,
     describe_coroutine,
     installed,
 )
@@ -92,7 +94,10 @@ def trace_script(
             repr(timeout),
             files["stuck.txt"],
         ]
-        status = _run_child(python or sys.executable, args, files, timeout + _KILL_GRACE)
+        try:
+            status = _run_child(python or sys.executable, args, files, timeout + _KILL_GRACE)
+        except OSError as exc:
+            raise TraceError(f"{name}: cannot start the interpreter {python!r}: {exc}") from None
         found = {name: Path(path).read_text("utf-8", errors="replace") for name, path in
                  files.items() if os.path.exists(path)}  # fmt: skip
     stderr, stuck = found.get("stderr.txt", ""), found.get("stuck.txt", "")
@@ -367,6 +372,7 @@ class _Tracer:
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self.clock = clock
+        self.start = clock()  # when the script starts
         self.origin: float | None = None  # when the first loop first scheduled work
         self.tasks: list[_TaskRecord] = []
         self.records: weakref.WeakKeyDictionary[asyncio.Task[Any], _TaskRecord] = (
@@ -379,7 +385,8 @@ class _Tracer:
         self.line_open = False  # the last print did not end its line
         self.lock = threading.Lock()
 
-    def now(self) -> float:
+    def loop_now(self) -> float:
+        """The time, for something a loop does; the first such moment is time 0 of the trace."""
         now = self.clock()
         if self.origin is None:
             self.origin = now
@@ -389,8 +396,6 @@ class _Tracer:
 
     @contextlib.contextmanager
     def install(self) -> Iterator[None]:
-        import builtins
-
         base = asyncio.BaseEventLoop
         saved = [
             (builtins, "print", builtins.print),
@@ -399,7 +404,8 @@ class _Tracer:
             (asyncio, "shield", asyncio.shield),
             (asyncio.tasks, "shield", asyncio.tasks.shield),
         ]
-        loops = {cls for cls in _loop_classes() if "run_in_executor" in vars(cls)}
+        # Every event loop class that defines its own run_in_executor.
+        loops = [cls for cls in (base, VirtualEventLoop) if "run_in_executor" in vars(cls)]
         saved += [(cls, "run_in_executor", vars(cls)["run_in_executor"]) for cls in loops]
         builtins.print = self.patched_print(builtins.print)
         base.create_task = self.patched_create_task(base.create_task)
@@ -414,7 +420,9 @@ class _Tracer:
                 setattr(owner, name, value)
 
     def patched_print(self, real_print: Callable[..., None]) -> Callable[..., None]:
-        def print(*args: Any, sep: Any = " ", end: Any = "\n", file: Any = None, flush=False):
+        def print(
+            *args: Any, sep: Any = " ", end: Any = "\n", file: Any = None, flush: bool = False
+        ) -> None:
             buffer = io.StringIO()
             real_print(*args, sep=sep, end=end, file=buffer)
             text = buffer.getvalue()
@@ -432,7 +440,8 @@ class _Tracer:
             if self.line_open and self.prints:
                 self.prints[-1]["text"] += text
             else:
-                self.prints.append({"time": self.now(), "task": _current_task_name(), "text": text})
+                entry = {"time": self.clock(), "task": _current_task_name(), "text": text}
+                self.prints.append(entry)
             self.line_open = not text.endswith("\n")
             if not self.line_open:
                 self.prints[-1]["text"] = self.prints[-1]["text"][:-1]
@@ -447,7 +456,7 @@ class _Tracer:
                 id=len(tracer.tasks) + 1,
                 coro=describe_coroutine(coro),
                 parent=_current_task_name(),
-                created=tracer.now(),
+                created=tracer.loop_now(),
             )
             tracer.tasks.append(record)
             task = create_task(loop, _TracedCoroutine(coro, record, tracer), **kwargs)
@@ -477,7 +486,7 @@ class _Tracer:
             if isinstance(owner, asyncio.Task) and owner in tracer.records:
                 record = tracer.records[owner]
                 if record.ready_since is None:
-                    record.ready_since = tracer.now()
+                    record.ready_since = tracer.loop_now()
             return handle
 
         return call_soon
@@ -502,7 +511,7 @@ class _Tracer:
     # -- steps --------------------------------------------------------------------------------
 
     def step(self, record: _TaskRecord, coro: Any, method: Callable[..., Any], *args: Any) -> Any:
-        start = self.now()
+        start = self.loop_now()
         record.name = _current_task_name() or record.name  # set_name() may have renamed it
         if record.steps:  # the first step follows creation, not a wait
             record.waits[-1]["end"] = start
@@ -520,13 +529,13 @@ class _Tracer:
         except BaseException as exc:
             self.finish(record, start, "exception", exception=_safe_repr(exc))
             raise
-        end = self.now()
+        end = self.loop_now()
         record.steps.append([start, end])
         record.waits.append({"start": end, "end": None, "on": _describe_wait(coro, yielded, self)})
         return yielded
 
     def finish(self, record: _TaskRecord, start: float, outcome: str, **values: str) -> None:
-        end = self.now()
+        end = self.loop_now()
         record.steps.append([start, end])
         record.finished = end
         record.outcome = outcome
@@ -536,7 +545,7 @@ class _Tracer:
     # -- output -------------------------------------------------------------------------------
 
     def trace(self, end: float) -> dict[str, Any]:
-        origin = self.origin if self.origin is not None else end
+        origin = self.origin if self.origin is not None else self.start
 
         def t(value: float | None) -> float | None:
             return None if value is None else round(value - origin, 6)
@@ -563,13 +572,6 @@ class _Tracer:
             )
         prints = [{**p, "time": t(p["time"])} for p in self.prints]
         return {"elapsed": t(end), "tasks": tasks, "prints": prints}
-
-
-def _loop_classes() -> list[type]:
-    """Every event loop class that may define its own run_in_executor."""
-    from scripts.virtual_clock import VirtualEventLoop
-
-    return [asyncio.BaseEventLoop, VirtualEventLoop]
 
 
 def _current_task_name() -> str | None:

@@ -347,6 +347,11 @@ def test_tracing_goes_on_when_the_fork_server_dies() -> None:
     assert trace_script(example) == first
 
 
+def test_a_missing_interpreter_is_a_trace_error(tmp_path: Path) -> None:
+    with pytest.raises(TraceError, match="cannot start the interpreter"):
+        trace_script(REPO / "examples/ch02/task_model.py", python=str(tmp_path / "python"))
+
+
 @pytest.mark.parametrize("version", ["3.11", "3.12", "3.13"])
 def test_other_interpreters(version: str) -> None:
     python = find_python(version)

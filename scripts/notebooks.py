@@ -716,6 +716,7 @@ def slim_notebook_html(content: str) -> tuple[str, list[Heading]]:
 
     * Drops every inline `<style>`: nbconvert's JupyterLab CSS (~590 KB per page, plus a global
       `pre { ... }` rule) — the site links one small stylesheet for notebook pages instead.
+    * Makes code and output blocks focusable, since they may scroll sideways.
     * Drops scripts that load from third-party hosts: MathJax (cdnjs) and its configuration,
       and the Mermaid loader (an `import()` from cdnjs); keeps the small copy-button script.
     * A markdown cell's id is the section's heading id (fixed by the builder); the heading inside
@@ -725,6 +726,9 @@ def slim_notebook_html(content: str) -> tuple[str, list[Heading]]:
     Returns the HTML and its headings (for the page's table of contents).
     """
     content = _STYLE.sub("", content)
+    # Code and output blocks scroll sideways: keyboard users must be able to focus them (axe
+    # scrollable-region-focusable), as Material does for its own code blocks.
+    content = re.sub(r"<pre>", '<pre tabindex="0">', content)
     content = re.sub(r"<!--[^>]*(?:mathjax|mermaid)[^>]*-->", "", content, flags=re.I)
     # mkdocs-jupyter's template has a stray comma among the copy button's attributes.
     content = content.replace('<clipboard-copy ,="" ', "<clipboard-copy ")

@@ -468,6 +468,13 @@ def test_rendered_notebook_is_light(rendered: tuple[str, str]) -> None:
     assert len(css.read_bytes()) < 5_000
 
 
+def test_rendered_code_blocks_can_be_focused(rendered: tuple[str, str]) -> None:
+    """They scroll sideways; axe (tests/test_a11y.py) wants keyboard access to them."""
+    raw, slim = rendered
+    assert "<pre>" in raw
+    assert "<pre>" not in slim and '<pre tabindex="0">' in slim
+
+
 def test_rendered_headings_get_the_chapter_page_ids(notebooks: dict[str, Path]) -> None:
     from mkdocs_jupyter import convert
 

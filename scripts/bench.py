@@ -39,9 +39,10 @@ def bench_trace() -> None:
     """Wall time of tracing every example (virtual clock) vs `python file.py` one after another."""
     paths = example_files("ch02")
     workers = os.cpu_count() or 1
-    trace_script(paths[0])  # start the tracer's fork server outside the timings
+    warm_up = timed(lambda: trace_script(paths[0]))  # starts the tracer's fork server
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"trace: {len(paths)} examples in examples/ch02, {workers} CPU(s), load {load:.1f}")
+    print(f"  first trace, starting the fork server: {warm_up:.3f} s (not in the totals)")
     print(f"  {'example':36} {'real (s)':>9} {'traced (s)':>11} {'virtual (s)':>12}")
     real_total = traced_total = 0.0
     for path in paths:

@@ -27,13 +27,34 @@ function load() {
   return library;
 }
 
+// A diagram wider than the page scrolls sideways (diagrams.css): while it does, keyboard users
+// must be able to focus it to scroll it. Material puts each drawn SVG into a new `div.mermaid`.
+const watched = new WeakSet();
+const resizes = new ResizeObserver((entries) => {
+  for (const { target } of entries) {
+    if (target.scrollWidth > target.clientWidth) target.setAttribute("tabindex", "0");
+    else target.removeAttribute("tabindex");
+  }
+});
+
+function watchDiagrams() {
+  for (const host of document.querySelectorAll("div.mermaid")) {
+    if (!watched.has(host)) {
+      watched.add(host);
+      resizes.observe(host);
+    }
+  }
+}
+
 const facade = {
   initialize(config) {
     options = { ...config };
     library?.then(configure);
   },
   async render(...args) {
-    return (await load()).render(...args);
+    const result = await (await load()).render(...args);
+    setTimeout(watchDiagrams); // after Material has put the SVG into the page
+    return result;
   },
   async parse(...args) {
     return (await load()).parse(...args);

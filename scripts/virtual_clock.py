@@ -20,7 +20,9 @@ does not wait for them; it only gives them half a second of real time before it 
 deadlock); `datetime.now()` and `time.strftime` still read the real clock; sockets and pipes are
 real (polled before each jump, waited for really when no timer is left); work in other processes
 costs no virtual time; a job still sleeping after every loop is closed moves the clock itself,
-alongside whatever the main thread does meanwhile.
+alongside whatever the main thread does meanwhile; if the loop's thread blocks on anything but
+`time.sleep` (a lock, a join) while a job sleeps, nothing moves the clock (the tracer's real
+timeout then reports where it is stuck).
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PIP    := $(PY) -m pip --disable-pip-version-check
 PORT   ?= 8000
+# Material's end-of-life banner is not a build problem; keep it out of every log.
+export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: setup serve build test test-pythons update-examples lint format bench lock clean
 

@@ -35,7 +35,7 @@ def _free_port() -> int:
 
 def build_site(out: Path, url: str) -> str:
     """Build zh into `out` and en into `out/en` exactly as `make build` does; return the log."""
-    env = {**os.environ, "SITE_URL": url}
+    env = {**os.environ, "SITE_URL": url, "NO_MKDOCS_2_WARNING": "1"}  # drop the EOL banner
     log = []
     for config, site_dir in (("mkdocs.yml", out), ("mkdocs.en.yml", out / "en")):
         proc = subprocess.run(

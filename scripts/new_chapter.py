@@ -187,7 +187,7 @@ def _runner() -> str:
 # --- what gets written ------------------------------------------------------------------------
 
 EXAMPLE = '''\
-"""Two tasks wait at the same time, so main finishes after 2 seconds, not 1 + 2 = 3."""
+"""Two tasks sleep at the same time, so main takes 2 seconds, not 1 + 2 = 3."""
 
 import asyncio
 import time

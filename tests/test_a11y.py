@@ -2,7 +2,8 @@
 
 axe only checks what is rendered. Content tabs (Code / Output / Timeline) hide all panels but
 one, so before axe runs every panel is shown at once (a style that only changes `display`; a panel
-looks the same whichever tab shows it). The search dialog is checked with results showing.
+looks the same whichever tab shows it), and the diagrams are drawn. The search dialog is checked
+with results showing.
 The fixes this relies on are in overrides/assets/stylesheets/extra.css and
 overrides/partials/search.html.
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import BuiltSite
-from tests.test_browser import DESKTOP, SitePage, Watch, site_pages, visit
+from tests.test_browser import DESKTOP, SitePage, Watch, site_pages, visit, wait_for_diagrams
 
 axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
 
@@ -72,9 +73,12 @@ def test_no_serious_accessibility_violations(
         tabs[scheme] = (page, watch)
     problems = []
     for info in pages:
-        for page, watch in tabs.values():
+        for scheme, (page, watch) in tabs.items():
             visit(page, site_server, info.path, watch)
             page.add_style_tag(content=SHOW_ALL_TAB_PANELS)
+            problems += [
+                f"/{info.path} ({scheme}): {p}" for p in wait_for_diagrams(page, info.diagrams)
+            ]
             start_axe(page, axe_script)
         for scheme, (page, _) in tabs.items():
             problems += blocking(page, f"/{info.path} ({scheme})")

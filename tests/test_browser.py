@@ -196,9 +196,16 @@ def show_and_render_diagrams(page, expected: int) -> list[str]:
         label = page.locator("[data-qa-diagram-tab]").nth(i)
         if not label.evaluate("l => document.getElementById(l.htmlFor)?.checked"):
             label.click()
+    return wait_for_diagrams(page, expected)
+
+
+def wait_for_diagrams(page, expected: int) -> list[str]:
+    """Wait until `expected` diagrams are drawn and showing; return what went wrong."""
+    if not expected:
+        return []
     try:
         page.wait_for_function(
-            f"() => ({DIAGRAMS_STATE})().rendered >= {expected}", timeout=20_000, polling=200
+            f"() => ({DIAGRAMS_STATE})().rendered >= {expected}", timeout=30_000, polling=200
         )
     except PlaywrightTimeout:  # report the state rather than the timeout
         state = page.evaluate(DIAGRAMS_STATE)

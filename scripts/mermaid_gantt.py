@@ -44,6 +44,7 @@ MIN_STEP_PX = 6  # a zero-width CPU step is drawn this wide
 TIMELINE_PX = 280  # the trace's elapsed time is spread over about this many pixels
 MIN_SPAN_MS = 100  # a trace that took no time at all still gets an axis
 MAX_PX_PER_MS = 4.0
+LABEL_WIDTH_MARGIN = 0.1  # a print label may render 10% wider than text_px() and stay in place
 MAX_PRINT_CHARS = 24
 MAX_SECTION_CHARS = 24
 TICK_MIN_PX = 64  # room per axis label ("3 s")
@@ -339,10 +340,13 @@ def render_gantt(trace: Mapping[str, Any]) -> str:
     sections = sections_for(trace, scale)
     domain_end = max([scale.span_ms] + [bar.end for s in sections for bar in s.bars])
     left = round(min(max(max((text_px(s.title) for s in sections), default=0) + 24, 90), 280))
-    # Mermaid moves a label to the left of its milestone when the label would pass
-    # width - 1.5 * leftPadding. Every label ends at least 13 px before the end of the axis (see
-    # milestone_bars), so this right padding keeps them all on the right.
-    right = max(math.ceil(left / 2) - 8, 8)
+    # Mermaid moves a milestone's label to its left (over the diamond) when, by its own
+    # reckoning, the instant + a whole diamond + the label passes width - 1.5 * leftPadding.
+    # milestone_bars reserves the instant + half a diamond + 13 px + the estimated label within
+    # the axis; this right padding covers the other half diamond and a font wider than estimated.
+    labels = [text_px(bar.label) for s in sections for bar in s.bars if bar.kind == "milestone"]
+    slack = math.ceil(LABEL_WIDTH_MARGIN * max(labels, default=0))
+    right = math.ceil(left / 2) + BAR_HEIGHT // 2 - 13 + slack
     ticks, axis_format = tick_interval(scale)
     gantt = {
         "barGap": BAR_GAP,

@@ -268,3 +268,22 @@ def test_steps_closer_than_the_minimum_width_are_drawn_as_one_bar() -> None:
     first, *_ = steps = of_kind(items, "step")
     assert len(steps) == 2 and first.start == 0 and first.end >= mg.min_step_ms(trace)
     assert [w.label for w in of_kind(items, "wait")] == ["sleep(2)"]
+
+
+@pytest.mark.parametrize("elapsed", [0.0, 0.5, 3.0, 12.0])
+def test_milestone_labels_stay_right_of_their_diamonds(elapsed: float) -> None:
+    """Replays Mermaid's test (ganttRenderer: `E + V + 1.5 * leftPadding > width` puts the label
+    over the diamond, with E = the instant + a whole diamond), for a font 10% wider than text_px."""
+    trace = copy.deepcopy(TRACE) | {"elapsed": elapsed}
+    at_end = {"time": elapsed, "task": "Task-2", "text": "％ wide ＆ 宽字符 at the very end"}
+    trace["prints"] = [*trace["prints"], at_end]
+    source = mg.render_gantt(trace)
+    left, right, width = (int(re.search(rf"{key}: (\d+)", source)[1]) for key in
+                          ("leftPadding", "rightPadding", "useWidth"))  # fmt: skip
+    items = [item for items in parse(source).values() for item in items]
+    domain_end = max(item.end for item in items)
+    axis = width - left - right
+    for milestone in (item for item in items if item.kind == "milestone"):
+        instant = round(milestone.start / domain_end * axis)
+        label = mg.text_px(milestone.label) * 1.1
+        assert instant + mg.BAR_HEIGHT + label <= width - 1.5 * left, milestone.label

@@ -93,10 +93,12 @@ def test_scaffolded_chapter_builds_in_both_languages_and_follows_the_rules(repo:
         added = [line for line in new.splitlines() if line not in old.splitlines()]
         assert len(added) == 1 and added[0].endswith(": ch03/index.md"), added
         assert [line for line in new.splitlines() if line not in added] == old.splitlines()
-        nav = [line.split(": ")[-1] for line in new.splitlines() if line.startswith("  - ")]
-        assert nav.index("ch03/index.md") > max(
-            i for i, p in enumerate(nav) if p.startswith("ch02/")
-        ), f"{name}: chapter 3 is not after chapter 2 in the nav: {nav}"
+        block = new.split("\nnav:\n", 1)[1].split("\n\n", 1)[0]  # the nav, up to a blank line
+        nav = [line.split(": ")[-1] for line in block.splitlines()]
+        last_ch02 = max(i for i, p in enumerate(nav) if p.startswith("ch02/"))
+        assert nav.index("ch03/index.md") == last_ch02 + 1, (
+            f"{name}: chapter 3 does not follow chapter 2 in the nav: {nav}"
+        )
     assert '"Chapter 3: Tasks: and timeouts": ch03/index.md' in (repo / "mkdocs.en.yml").read_text(
         encoding="utf-8"
     )

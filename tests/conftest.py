@@ -152,3 +152,16 @@ def new_context(browser) -> Iterator:
     yield make
     for context in contexts:
         context.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Fast tests first, browser tests last: quick feedback, and Playwright's sync API keeps an
+    event loop running in this thread while its browser is open, which would make every
+    in-process `asyncio.run` (tests/test_examples.py) fail if the browser opened earlier."""
+
+    def rank(item: pytest.Item) -> int:
+        if item.get_closest_marker("browser"):
+            return 2
+        return 1 if item.get_closest_marker("slow") else 0
+
+    items.sort(key=rank)  # stable: keeps file order within each group

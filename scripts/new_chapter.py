@@ -4,10 +4,11 @@
 
 creates docs/zh/ch03/index.md and docs/en/ch03/index.md (description, H1 and one section, each
 with an explicit id, the example shown as Code / Output / Timeline tabs), examples/ch03/hello.py,
-and adds the chapter to `nav:` in mkdocs.yml and mkdocs.en.yml, in chapter order. The `#>` output
-comments of hello.py are written by running it under the virtual clock
-(`pytest tests/test_examples.py --update-examples`), never typed in. The configs are edited as
-text, so their comments and `!ENV` / `!!python/...` tags stay as they are.
+and adds the chapter (and its notebook page, if the nav lists chapter notebooks) to `nav:` in
+mkdocs.yml and mkdocs.en.yml, in chapter order. The `#>` output comments of hello.py are written
+by running it under the virtual clock (`pytest tests/test_examples.py --update-examples`), never
+typed in. The configs are edited as text, so their comments and `!ENV` / `!!python/...` tags stay
+as they are.
 
 Every argument is checked before anything is written: a bad one is reported on stderr with exit
 status 2 and nothing changes. If the example cannot be run, everything written is removed again.
@@ -43,6 +44,8 @@ from scripts.catalog import expected_output
 REPO = Path(__file__).resolve().parent.parent
 CONFIGS = {"zh": REPO / "mkdocs.yml", "en": REPO / "mkdocs.en.yml"}
 EXAMPLE_NAME = "hello"
+# Nav titles of a chapter's notebook page, as chapter 2's read.
+NOTEBOOK_TITLE = {"zh": "第 {n} 章 Notebook", "en": "Chapter {n} notebook"}
 
 _NAV_START = re.compile(r"^nav:\s*(#.*)?$")
 _NAV_ITEM = re.compile(r"^(?P<indent>\s*)-\s+(?P<title>.+?):\s+(?P<path>[^\s#]+)\s*(#.*)?$")
@@ -141,8 +144,9 @@ def _nav_paths(text: str) -> list[tuple[str, str]]:
     return found
 
 
-def add_to_nav(text: str, title: str, path: str, num: int, config: Path) -> str:
-    """`text` with `- title: path` added to its nav, after the chapters numbered below `num`."""
+def add_to_nav(text: str, entries: list[tuple[str, str]], num: int, config: Path) -> str:
+    """`text` with `- title: path` for each entry added to its nav, in that order, after the
+    chapters numbered below `num`."""
     lines = text.splitlines(keepends=True)
     start = next((i for i, line in enumerate(lines) if _NAV_START.match(line)), None)
     if start is None:
@@ -164,10 +168,11 @@ def add_to_nav(text: str, title: str, path: str, num: int, config: Path) -> str:
         at = items[0][0] + 1  # no chapter yet: right after the first entry (the home page)
     neighbour = _NAV_ITEM.match(lines[at - 1] if at - 1 > start else lines[at])
     indent = neighbour["indent"] if neighbour else "  "
-    lines.insert(at, f"{indent}- {_yaml_key(title)}: {path}\n")
+    lines[at:at] = [f"{indent}- {_yaml_key(title)}: {path}\n" for title, path in entries]
     new = "".join(lines)
-    if (title, path) not in _nav_paths(new):  # the edit must read back as intended
-        raise UsageError(f"could not add {title!r} to the nav of {config.name} safely")
+    for title, path in entries:  # the edit must read back as intended
+        if (title, path) not in _nav_paths(new):
+            raise UsageError(f"could not add {title!r} to the nav of {config.name} safely")
     return new
 
 
@@ -325,11 +330,16 @@ def plan(num: str, zh_title: str, en_title: str) -> Plan:
     if existing:
         raise UsageError(f"chapter {chapter.num} already exists: {', '.join(existing)}")
     titles = {"zh": chapter.zh_heading, "en": chapter.en_heading}
-    page_path = f"{chapter.dir}/index.md"
     configs = {}
     for lang, config in CONFIGS.items():
         old = old_texts[config]
-        configs[config] = (old, add_to_nav(old, titles[lang], page_path, chapter.n, config))
+        entries = [(titles[lang], f"{chapter.dir}/index.md")]
+        if any(p.endswith("/notebook.ipynb") for _, p in _nav_paths(old)):
+            # the site lists each chapter's notebook (scripts/notebooks.py makes one per chapter)
+            entries.append(
+                (NOTEBOOK_TITLE[lang].format(n=chapter.n), f"{chapter.dir}/notebook.ipynb")
+            )
+        configs[config] = (old, add_to_nav(old, entries, chapter.n, config))
     files = {d / "index.md": page(d.parent.name, chapter) for d in dirs[:2]}
     files[REPO / "examples" / chapter.dir / f"{EXAMPLE_NAME}.py"] = EXAMPLE
     return Plan(chapter, files, configs, _runner())
@@ -397,8 +407,8 @@ def main(argv: list[str] | None = None) -> int:
     for path in p.files:
         print(f"created {path.relative_to(REPO)}")
     for config, (old, new) in p.configs.items():
-        added = [line for line in new.splitlines() if line not in old.splitlines()]
-        print(f"added {added[0].strip()!r} to the nav of {config.name}")
+        for line in (line for line in new.splitlines() if line not in old.splitlines()):
+            print(f"added {line.strip()!r} to the nav of {config.name}")
     example = f"examples/{p.chapter.dir}/{EXAMPLE_NAME}.py"
     print(f"wrote the #> output comments of {example} from its run under the virtual clock")
     print("next: edit the pages and the example, then `make serve` to preview and `make test`")

@@ -60,6 +60,12 @@ def _python_tag() -> str:
     return f"{sys.implementation.name}-{sys.version_info[0]}.{sys.version_info[1]}"
 
 
+def diagram_block(source: str) -> str:
+    """A Mermaid fence kept out of the search index (its source is not prose)."""
+    fence = f"```mermaid\n{source}\n```"
+    return f'<div class="diagram" data-search-exclude markdown>\n\n{fence}\n\n</div>\n'
+
+
 def example_out_dir(example: Path) -> Path:
     return OUT_DIR / example.parent.name / example.stem
 
@@ -127,14 +133,14 @@ def generate_example(example: Path, *, force: bool = False) -> bool:
     (out / "output.txt").write_text(
         _output_text(example, printed, trace["stderr"]), encoding="utf-8"
     )
-    (out / "timeline.md").write_text(f"```mermaid\n{render_gantt(trace)}\n```\n", encoding="utf-8")
+    (out / "timeline.md").write_text(diagram_block(render_gantt(trace)), encoding="utf-8")
     stamp.write_text(key)  # last: a half-written directory is never mistaken for a cached one
     return True
 
 
 def generate_diagrams() -> None:
     out = OUT_DIR / "diagrams" / "task_future_coroutine.md"
-    text = f"```mermaid\n{render_class_diagram()}\n```\n"
+    text = diagram_block(render_class_diagram())
     if not out.exists() or out.read_text(encoding="utf-8") != text:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")

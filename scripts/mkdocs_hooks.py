@@ -25,6 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from scripts.generate import GenerationError, generate_all
 from scripts.notebooks import OUT_DIR as NOTEBOOKS_DIR
 from scripts.notebooks import NotebookError, slim_notebook_html, toc_tree, write_notebooks
+from scripts.parity import Page as SourcePage
+from scripts.parity import missing_includes
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
@@ -55,6 +57,18 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             raise PluginError(f"{rel.as_posix()} is generated; remove it from {config.docs_dir}")
         files.append(File(rel.as_posix(), str(src_dir), config.site_dir, config.use_directory_urls))
     return files
+
+
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    # pymdownx.snippets would fail too, but without the line or a hint of what to do.
+    if page.file.abs_src_path and page.file.src_uri.endswith(".md"):
+        source = Path(page.file.abs_src_path)
+        lang = config.extra.get("lang_key", "zh")
+        text = source.read_text(encoding="utf-8")
+        problems = missing_includes(SourcePage(lang, Path(page.file.src_uri), text))
+        if problems:
+            raise PluginError("\n".join(problems))
+    return markdown
 
 
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:

@@ -131,6 +131,18 @@ def _differences(
     return "; ".join(places)
 
 
+def missing_includes(page: Page) -> list[str]:
+    """Messages for snippet includes whose file does not exist, with the page's line number."""
+    return [
+        f"{page.name}:{lineno}: includes {target!r}, but {_include_path(target)} does not exist; "
+        "create the file or correct the path (paths are relative to the repository root)"
+        for lineno, line, _ in _body_lines(page)
+        if (m := _SNIPPET.match(line))
+        and not (REPO / _include_path(target := m.group("target"))).exists()
+        and not _include_path(target).startswith("build/generated/")  # written during the build
+    ]
+
+
 def description(page: Page) -> str | None:
     m = re.match(r"^---\n(?P<fm>.*?)\n---\n", page.text, re.S)
     if not m:

@@ -1,27 +1,42 @@
 """Figures about the project's tooling, printed for people to read (no pass/fail).
 
-    python scripts/bench.py          # every section
+    python scripts/bench.py          # every section but `test`
     python scripts/bench.py trace    # one section
 
 Sections:
-  trace  tracing every chapter example under the virtual clock vs running it for real
+  trace       tracing every chapter example under the virtual clock vs running it for real
+  build       wall time of `make build` (the other site sections measure that build, served locally)
+  site        gzip size of what a first visit loads: a text page and a diagram page, each language
+  lighthouse  Lighthouse 12 (tools/lighthouse), desktop and mobile, home and chapter, two runs each
+  test        wall time of `make test`; only when named: python scripts/bench.py test
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
+import functools
+import gzip
+import http.server
+import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 if __package__ in (None, ""):  # run as a script: make `scripts` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scripts.catalog import example_files, relative
+from scripts.catalog import REPO, example_files, relative
 from scripts.tracer import trace_script
 
 
@@ -64,17 +79,290 @@ def bench_trace() -> None:
         print(f"  {label + ':':28} {seconds:7.2f} s   ratio {real_total / seconds:5.1f}x")
 
 
-SECTIONS: dict[str, Callable[[], None]] = {"trace": bench_trace}
+# --- The built site: build and test times, what a page weighs, Lighthouse ----------------------
+
+LIGHTHOUSE_DIR = REPO / "tools" / "lighthouse"  # lighthouse pinned in package.json / package-lock
+# Debian's chromium in a container; nothing that phones home (see tests/conftest.py).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Page weight budgets (KB after gzip) for what a first visit loads: HTML, CSS, JS and fonts.
+WEIGHED_PAGES = {"text": ["", "en/"], "diagram": ["ch02/", "en/ch02/"]}
+WEIGHT_BUDGET_KB = {"text": 90, "diagram": 300}
+BUDGETED_TYPES = ("document", "stylesheet", "script", "font")
+LIGHTHOUSE_PAGES = {"home": "", "chapter": "ch02/"}
+LIGHTHOUSE_CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
+LIGHTHOUSE_TARGETS = {
+    "desktop": {"performance": 98, "accessibility": 100, "best-practices": 100, "seo": 95},
+    "mobile": {"performance": 90, "accessibility": 100, "best-practices": 100, "seo": 95},
+}
+# Marks and clicks every tab whose panel holds a diagram, so that its Mermaid code is loaded.
+SHOW_DIAGRAM_TABS = """() => {
+  for (const set of document.querySelectorAll(".tabbed-set")) {
+    const labels = set.querySelectorAll(":scope > .tabbed-labels > label")
+    set.querySelectorAll(":scope > .tabbed-content > .tabbed-block").forEach((block, i) => {
+      if (block.querySelector(".mermaid, pre.mermaid") && labels[i]) labels[i].click()
+    })
+  }
+}"""
+
+
+@dataclass
+class ServedSite:
+    root: Path
+    url: str
+    build_seconds: float
+
+
+_served: ServedSite | None = None
+
+
+class _GzipHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves text files gzip-compressed, as the site's host does (GitHub Pages): Lighthouse's
+    simulated slow network charges for the bytes on the wire, so an uncompressing server would
+    make every page look several times heavier than it is."""
+
+    COMPRESSED = (".html", ".css", ".js", ".mjs", ".json", ".svg", ".xml", ".txt", ".ipynb")
+    cache: ClassVar[dict[Path, bytes]] = {}
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        path = Path(self.translate_path(self.path))
+        if path.is_dir() and self.path.split("?")[0].endswith("/"):
+            path = path / "index.html"
+        accepts = "gzip" in self.headers.get("Accept-Encoding", "")
+        if not (accepts and path.is_file() and path.suffix in self.COMPRESSED):
+            return super().do_GET()
+        if path not in self.cache:
+            self.cache[path] = gzip.compress(path.read_bytes(), compresslevel=6)
+        body = self.cache[path]
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Vary", "Accept-Encoding")
+        self.end_headers()
+        self.wfile.write(body)
+        return None
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def served_site() -> ServedSite:
+    """Run `make build` once (for a free local port), serve a copy of site/ at that URL."""
+    global _served
+    if _served is None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        url = f"http://127.0.0.1:{port}/"
+        env = {**os.environ, "SITE_URL": url}
+        start = time.perf_counter()
+        proc = subprocess.run(["make", "build"], cwd=REPO, env=env, capture_output=True, text=True)
+        seconds = time.perf_counter() - start
+        if proc.returncode:
+            sys.exit(f"make build failed:\n{proc.stdout}{proc.stderr}")
+        root = Path(tempfile.mkdtemp(prefix="asyncio-notes-bench-"))
+        shutil.copytree(REPO / "site", root, dirs_exist_ok=True)  # site/ may be rebuilt meanwhile
+        handler = functools.partial(_GzipHandler, directory=str(root))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        atexit.register(lambda: (server.shutdown(), shutil.rmtree(root, ignore_errors=True)))
+        _served = ServedSite(root, url, seconds)
+    return _served
+
+
+def load_average() -> str:
+    return f"load {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else "load n/a"
+
+
+def bench_build() -> None:
+    """Wall time of `make build` (both languages, strict, examples traced or cached)."""
+    site = served_site()
+    pages = len(list(site.root.rglob("*.html")))
+    print(f"build: make build {site.build_seconds:.1f} s ({pages} HTML pages, {load_average()})")
+
+
+def bench_site() -> None:
+    """Bytes a first visit transfers, gzip-compressed as a web server would (level 6): what the
+    browser actually requested for the page (and, on a diagram page, for every diagram)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        print("site: skipped, Playwright is not installed")
+        return
+    site = served_site()
+    print(f"site: gzip size of what a first visit loads ({load_average()})")
+    with sync_playwright() as playwright:
+        own = Path(playwright.chromium.executable_path or "")
+        executable = None if own.exists() else chromium_path()
+        if not own.exists() and not executable:
+            print("  skipped: no Chromium")
+            return
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        for kind, paths in WEIGHED_PAGES.items():
+            for path in paths:
+                weigh_page(browser, site.url, path, kind)
+        browser.close()
+
+
+def weigh_page(browser, site_url: str, path: str, kind: str) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    responses = []
+    page.on("response", lambda response: responses.append(response))
+    page.goto(site_url + path, wait_until="load")
+    if kind == "diagram":
+        page.evaluate(SHOW_DIAGRAM_TABS)
+        page.wait_for_function("!document.querySelector('pre.mermaid')", timeout=60_000)
+    page.wait_for_load_state("networkidle")
+    sizes: dict[str, int] = {}
+    largest = []
+    for response in responses:
+        try:
+            body = response.body()
+        except Exception:  # a redirect or an aborted request has no body
+            continue
+        kind_of = response.request.resource_type
+        gz = len(gzip.compress(body, compresslevel=6))
+        sizes[kind_of] = sizes.get(kind_of, 0) + gz
+        largest.append((gz, kind_of, response.url.removeprefix(site_url)))
+    context.close()
+    budgeted = sum(sizes.get(t, 0) for t in BUDGETED_TYPES) / 1024
+    budget = WEIGHT_BUDGET_KB[kind]
+    verdict = "within" if budgeted <= budget else "OVER"
+    parts = ", ".join(f"{t} {b / 1024:.1f}" for t, b in sorted(sizes.items()))
+    print(f"  /{path:9} {kind:8} {budgeted:6.1f} KB HTML+CSS+JS+fonts ({verdict} {budget} KB)")
+    print(f"  {'':10} by type (KB): {parts}")
+    top = ", ".join(f"{u or '/'} {gz / 1024:.1f}" for gz, _, u in sorted(largest, reverse=True)[:4])
+    print(f"  {'':10} largest (KB): {top}")
+
+
+def ensure_lighthouse() -> Path | None:
+    cli = LIGHTHOUSE_DIR / "node_modules" / "lighthouse" / "cli" / "index.js"
+    if not cli.exists():
+        if not shutil.which("npm"):
+            return None
+        print(f"  installing the pinned Lighthouse: npm ci --prefix {relative(LIGHTHOUSE_DIR)}")
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund", "--prefix", str(LIGHTHOUSE_DIR)],
+            check=True,
+            capture_output=True,
+        )
+    return cli
+
+
+def run_lighthouse(cli: Path, url: str, form_factor: str) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "report.json"
+        command = [
+            "node",
+            str(cli),
+            url,
+            "--quiet",
+            "--output=json",
+            f"--output-path={out}",
+            f"--only-categories={','.join(LIGHTHOUSE_CATEGORIES)}",
+            f"--chrome-flags=--headless=new {' '.join(CHROMIUM_ARGS)}",
+        ]
+        if form_factor == "desktop":
+            command.append("--preset=desktop")
+        env = {**os.environ, "CHROME_PATH": chromium_path() or ""}
+        proc = subprocess.run(command, env=env, capture_output=True, text=True)
+        if proc.returncode or not out.exists():
+            raise RuntimeError(f"lighthouse failed:\n{proc.stdout}{proc.stderr}")
+        return json.loads(out.read_text(encoding="utf-8"))
+
+
+def lighthouse_misses(report: dict) -> list[str]:
+    """The audits that cost points, for the categories below 100."""
+    misses = []
+    for name in LIGHTHOUSE_CATEGORIES:
+        category = report["categories"][name]
+        if category["score"] is not None and category["score"] >= 1:
+            continue
+        for ref in category["auditRefs"]:
+            audit = report["audits"][ref["id"]]
+            if ref["weight"] and audit["score"] is not None and audit["score"] < 1:
+                value = audit.get("displayValue", "")
+                misses.append(f"{name}: {ref['id']} {audit['score']:.2f} {value}".rstrip())
+    return misses
+
+
+def bench_lighthouse() -> None:
+    """Lighthouse 12 scores, desktop and mobile, two runs each (mobile moves between runs)."""
+    if not chromium_path():
+        print("lighthouse: skipped, no system chromium (CHROME_PATH)")
+        return
+    cli = ensure_lighthouse()
+    if cli is None:
+        print("lighthouse: skipped, npm is not installed")
+        return
+    site = served_site()
+    print(f"lighthouse: {', '.join(LIGHTHOUSE_CATEGORIES)} ({load_average()})")
+    for name, path in LIGHTHOUSE_PAGES.items():
+        for form_factor, targets in LIGHTHOUSE_TARGETS.items():
+            runs = []
+            misses: set[str] = set()
+            for _ in range(2):
+                report = run_lighthouse(cli, site.url + path, form_factor)
+                runs.append([round(report["categories"][c]["score"] * 100) for c in targets])
+                misses.update(lighthouse_misses(report))
+            scores = "  ".join("/".join(str(run[i]) for run in runs) for i in range(len(targets)))
+            low = [c for i, c in enumerate(targets) if min(run[i] for run in runs) < targets[c]]
+            verdict = "targets met" if not low else "BELOW target: " + ", ".join(low)
+            print(f"  {name:8} /{path:6} {form_factor:8} {scores}   ({verdict})")
+            for miss in sorted(misses):
+                print(f"  {'':26} - {miss}")
+    goals = "; ".join(
+        f"{ff} " + " ".join(f"{c} {t}" for c, t in targets.items())
+        for ff, targets in LIGHTHOUSE_TARGETS.items()
+    )
+    print(f"  scores: run 1/run 2 per category, in the order above; targets: {goals}")
+
+
+def bench_test() -> None:
+    """Wall time of the whole `make test` (slow: only when asked for by name)."""
+    start = time.perf_counter()
+    proc = subprocess.run(["make", "test"], cwd=REPO, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    summary = (proc.stdout.strip().splitlines() or ["(no output)"])[-1]
+    print(f"test: make test {seconds:.1f} s ({load_average()}): {summary.strip('= ')}")
+
+
+SECTIONS: dict[str, Callable[[], None]] = {
+    "trace": bench_trace,
+    "build": bench_build,
+    "site": bench_site,
+    "lighthouse": bench_lighthouse,
+    "test": bench_test,
+}
+# Run only when named, e.g. `python scripts/bench.py test`: they take minutes.
+ON_REQUEST = {"test"}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Print figures about the project's tooling.")
-    parser.add_argument("sections", nargs="*", help=f"any of: {', '.join(SECTIONS)} (default: all)")
+    parser.add_argument(
+        "sections",
+        nargs="*",
+        help=f"any of: {', '.join(SECTIONS)} (default: all but {', '.join(sorted(ON_REQUEST))})",
+    )
     args = parser.parse_args(argv)
     unknown = [name for name in args.sections if name not in SECTIONS]
     if unknown:
         parser.error(f"unknown section(s): {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
-    for name in args.sections or SECTIONS:
+    for name in args.sections or [name for name in SECTIONS if name not in ON_REQUEST]:
         SECTIONS[name]()
     return 0
 

@@ -64,6 +64,18 @@ DIAGRAMS_STATE = """() => {
 }"""
 
 
+# A diagram may be drawn only once it is about to be seen: while any is still waiting, bring the
+# first one that is showing (its tab selected) into view.
+SCROLL_TO_PENDING_DIAGRAM = f"""expected => {{
+  const state = ({DIAGRAMS_STATE})()
+  if (state.rendered >= expected) return true
+  const waiting = [...document.querySelectorAll("pre.mermaid")]
+    .find(el => el.getClientRects().length > 0)
+  waiting?.scrollIntoView({{block: "center"}})
+  return false
+}}"""
+
+
 class _StaticCounts(HTMLParser):
     """What a built page contains before any script runs."""
 
@@ -204,9 +216,7 @@ def wait_for_diagrams(page, expected: int) -> list[str]:
     if not expected:
         return []
     try:
-        page.wait_for_function(
-            f"() => ({DIAGRAMS_STATE})().rendered >= {expected}", timeout=30_000, polling=200
-        )
+        page.wait_for_function(SCROLL_TO_PENDING_DIAGRAM, arg=expected, timeout=30_000, polling=300)
     except PlaywrightTimeout:  # report the state rather than the timeout
         state = page.evaluate(DIAGRAMS_STATE)
         return [f"{state['rendered']} of {expected} diagrams rendered; pending: {state['pending']}"]

@@ -1,0 +1,75 @@
+"""The page material derived from the examples: deterministic, cached, and never unchecked."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from scripts import generate
+from scripts.catalog import EXAMPLES_DIR, example_files
+
+
+@pytest.fixture
+def out_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(generate, "OUT_DIR", tmp_path / "generated")
+    return tmp_path / "generated"
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_two_runs_write_byte_identical_files(out_dir: Path) -> None:
+    generate.generate_all(force=True)
+    first = _snapshot(out_dir)
+    generate.generate_all(force=True)
+    assert _snapshot(out_dir) == first
+    assert len([k for k in first if k.endswith("/timeline.md")]) == len(example_files())
+
+
+def test_unchanged_examples_are_not_rerun(out_dir: Path) -> None:
+    example = EXAMPLES_DIR / "ch02" / "task_model.py"
+    assert generate.generate_example(example) is True
+    assert generate.generate_example(example) is False
+
+
+def test_output_tab_is_the_checked_run(out_dir: Path) -> None:
+    example = EXAMPLES_DIR / "ch02" / "concurrent_tasks.py"
+    generate.generate_example(example)
+    text = (out_dir / "ch02" / "concurrent_tasks" / "output.txt").read_text(encoding="utf-8")
+    assert text.splitlines()[0] == "$ python examples/ch02/concurrent_tasks.py"
+    assert text.splitlines()[-1] == "finished main in 3.0000 second(s)"
+
+
+def test_output_differing_from_comments_fails_with_file_line_and_fix(
+    out_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chapter = tmp_path / "examples" / "ch02"
+    shutil.copytree(EXAMPLES_DIR / "ch02", chapter)
+    example = chapter / "sequential.py"
+    source = example.read_text(encoding="utf-8")
+    example.write_text(source.replace("#> Hello World!", "#> Hello, World!"), encoding="utf-8")
+    line = source.splitlines().index("#> Hello World!") + 1
+    with pytest.raises(generate.GenerationError) as failure:
+        generate.generate_example(example)
+    message = str(failure.value)
+    assert f"sequential.py:{line}:" in message
+    assert "+Hello World!" in message and "-Hello, World!" in message
+    assert "make update-examples" in message
+
+
+def test_an_example_that_raises_fails_generation_naming_it(out_dir: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "examples" / "ch09" / "boom.py"
+    bad.parent.mkdir(parents=True)
+    bad.write_text(
+        "import asyncio\n\n\nasync def main():\n    raise ValueError('boom')\n\n\n"
+        "asyncio.run(main())\n"
+    )
+    with pytest.raises(generate.GenerationError, match=r"boom\.py.*ValueError"):
+        generate.generate_example(bad)

@@ -100,7 +100,8 @@ def _check_transcript(example: Path, printed: list[str]) -> None:
 def _output_text(example: Path, printed: list[str], stderr: str) -> str:
     lines = [f"$ python {relative(example)}", *printed]
     if stderr.strip():
-        lines.append(stderr.rstrip("\n"))
+        # Recorded apart from stdout, so its interleaving with the lines above is not known.
+        lines += ["[stderr]", stderr.rstrip("\n")]
     return "\n".join(lines) + "\n"
 
 

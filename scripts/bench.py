@@ -113,6 +113,16 @@ SHOW_DIAGRAM_TABS = """() => {
 }"""
 
 
+# True once no diagram waits to be drawn; else scrolls to the first one showing (a loader may draw
+# a diagram only when it is about to be seen).
+DRAW_EVERY_DIAGRAM = """() => {
+  const waiting = [...document.querySelectorAll("pre.mermaid")]
+  if (!waiting.length) return true
+  waiting.find(el => el.getClientRects().length > 0)?.scrollIntoView({block: "center"})
+  return false
+}"""
+
+
 @dataclass
 class ServedSite:
     root: Path
@@ -216,35 +226,57 @@ def bench_site() -> None:
         browser.close()
 
 
+def resource_type(response) -> str:
+    """The browser's resource type, except that scripts a worker imports (the search's lunr
+    languages), reported as "other", count as scripts."""
+    kind = response.request.resource_type
+    if kind == "other" and response.url.split("?")[0].endswith((".js", ".mjs")):
+        return "script"
+    return kind
+
+
 def weigh_page(browser, site_url: str, path: str, kind: str) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     responses = []
     page.on("response", lambda response: responses.append(response))
     page.goto(site_url + path, wait_until="load")
-    if kind == "diagram":
-        page.evaluate(SHOW_DIAGRAM_TABS)
-        page.wait_for_function("!document.querySelector('pre.mermaid')", timeout=60_000)
     page.wait_for_load_state("networkidle")
-    sizes: dict[str, int] = {}
-    largest = []
+    on_load = len(responses)
+    if kind == "diagram":  # then every diagram: its tab shown, scrolled to until drawn
+        page.evaluate(SHOW_DIAGRAM_TABS)
+        page.wait_for_function(DRAW_EVERY_DIAGRAM, timeout=120_000, polling=300)
+        page.wait_for_load_state("networkidle")
+    weights = []  # (gzip bytes, resource type, path), in request order
     for response in responses:
         try:
             body = response.body()
         except Exception:  # a redirect or an aborted request has no body
-            continue
-        kind_of = response.request.resource_type
-        gz = len(gzip.compress(body, compresslevel=6))
-        sizes[kind_of] = sizes.get(kind_of, 0) + gz
-        largest.append((gz, kind_of, response.url.removeprefix(site_url)))
+            body = b""
+        gz = len(gzip.compress(body, compresslevel=6)) if body else 0
+        weights.append((gz, resource_type(response), response.url.removeprefix(site_url)))
     context.close()
-    budgeted = sum(sizes.get(t, 0) for t in BUDGETED_TYPES) / 1024
+
+    def budgeted(items: list) -> float:
+        return sum(gz for gz, kind_of, _ in items if kind_of in BUDGETED_TYPES) / 1024
+
     budget = WEIGHT_BUDGET_KB[kind]
-    verdict = "within" if budgeted <= budget else "OVER"
-    parts = ", ".join(f"{t} {b / 1024:.1f}" for t, b in sorted(sizes.items()))
-    print(f"  /{path:9} {kind:8} {budgeted:6.1f} KB HTML+CSS+JS+fonts ({verdict} {budget} KB)")
+    total = budgeted(weights)
+    verdict = "within" if total <= budget else "OVER"
+    label = "with every diagram drawn" if kind == "diagram" else "first visit"
+    print(
+        f"  /{path:9} {kind:8} {total:6.1f} KB HTML+CSS+JS+fonts, {label} ({verdict} {budget} KB)"
+    )
+    if kind == "diagram":
+        print(
+            f"  {'':10} on load, before any diagram is shown: {budgeted(weights[:on_load]):.1f} KB"
+        )
+    by_type: dict[str, int] = {}
+    for gz, kind_of, _ in weights:
+        by_type[kind_of] = by_type.get(kind_of, 0) + gz
+    parts = ", ".join(f"{t} {b / 1024:.1f}" for t, b in sorted(by_type.items()))
     print(f"  {'':10} by type (KB): {parts}")
-    top = ", ".join(f"{u or '/'} {gz / 1024:.1f}" for gz, _, u in sorted(largest, reverse=True)[:4])
+    top = ", ".join(f"{u or '/'} {gz / 1024:.1f}" for gz, _, u in sorted(weights, reverse=True)[:4])
     print(f"  {'':10} largest (KB): {top}")
 
 

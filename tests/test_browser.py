@@ -7,7 +7,7 @@
 - The language switcher, clicked, lands on the same page in the other language.
 - Search finds Chinese words on the Chinese site and English words on the English one, and only
   offers pages of the language being read.
-- Every code block has a copy button.
+- Every code block has a copy button that copies it.
 - With JavaScript off, text and code are readable and diagrams say why they are not shown.
 - A missing page gets that language's 404 page, fully styled, under / and under /en/.
 
@@ -110,7 +110,8 @@ class SitePage:
 
     @property
     def slug(self) -> str:
-        return (self.path.strip("/").replace("/", "_").removesuffix(".html")) or "index"
+        path = self.path.removeprefix("en/") if self.lang == "en" else self.path
+        return path.strip("/").replace("/", "_").removesuffix(".html") or "index"
 
     @property
     def other(self) -> str:
@@ -230,17 +231,46 @@ def screenshot(page, page_info: SitePage, name: str) -> None:
     page.screenshot(path=str(out), full_page=True, type="jpeg", quality=80)
 
 
+def copy_button_problems(page, info: SitePage) -> list[str]:
+    """Every code block has a copy button, and the first one showing copies its block."""
+    buttons = page.locator("pre:not(.mermaid) [data-md-type=copy][data-clipboard-target]")
+    try:
+        buttons.first.wait_for(state="attached", timeout=10_000)
+    except PlaywrightTimeout:
+        return ["no copy buttons"]
+    problems = []
+    count = buttons.count()
+    if count < info.code_blocks:
+        problems.append(f"{count} copy buttons for {info.code_blocks} code blocks")
+    button = page.locator("pre:not(.mermaid):visible [data-md-type=copy]").first
+    code = button.evaluate("b => document.querySelector(b.dataset.clipboardTarget).innerText")
+    button.click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    if copied.strip() != code.strip():
+        problems.append(f"copy button copied {copied[:60]!r}, the block is {code[:60]!r}")
+    return problems
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_every_page_loads_cleanly_and_renders_its_diagrams(
     site_server: str, pages: list[SitePage], new_context, scheme: str
 ) -> None:
-    context = new_context(viewport=DESKTOP, color_scheme=scheme)
+    """Also, in the light scheme, every code block has a working copy button."""
+    context = new_context(
+        viewport=DESKTOP,
+        color_scheme=scheme,
+        permissions=["clipboard-read", "clipboard-write"],
+    )
     page = context.new_page()
     watch = Watch(site_server)
     watch.attach(page)
     problems = []
+    with_code = [info for info in pages if info.code_blocks]
+    assert len(with_code) >= 4, "expected code on the chapter and trace pages of both languages"
     for info in pages:
         visit(page, site_server, info.path, watch)
+        if scheme == "light" and info.code_blocks:
+            problems += [f"/{info.path}: {p}" for p in copy_button_problems(page, info)]
         want = "slate" if scheme == "dark" else "default"
         got = page.evaluate("document.body.dataset.mdColorScheme")
         if got != want:
@@ -260,7 +290,7 @@ def test_every_page_loads_cleanly_and_renders_its_diagrams(
 
 def test_phone_layout_fits_the_screen(site_server: str, pages: list[SitePage], new_context) -> None:
     context = new_context(
-        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, color_scheme="light"
+        viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True, color_scheme="light"
     )
     page = context.new_page()
     watch = Watch(site_server)
@@ -286,26 +316,31 @@ def test_phone_layout_fits_the_screen(site_server: str, pages: list[SitePage], n
 def test_language_switcher_lands_on_the_same_page(
     site_server: str, pages: list[SitePage], new_context
 ) -> None:
+    """From each Chinese page to the English one and back, by clicking the switcher."""
     context = new_context(viewport=DESKTOP)
     page = context.new_page()
     watch = Watch(site_server)
     watch.attach(page)
     problems = []
+    english = {info.path for info in pages if info.lang == "en"}
     for info in pages:
-        if info.path.endswith("404.html"):
+        if info.lang != "zh" or info.path.endswith("404.html"):
+            continue
+        if info.other not in english:
+            problems.append(f"/{info.path}: no English page /{info.other}")
             continue
         visit(page, site_server, info.path, watch)
-        other_lang = "zh" if info.lang == "en" else "en"
-        page.hover(".md-header__option .md-select")
-        page.locator(f".md-select__link[hreflang={other_lang}]").click()
-        try:
-            page.wait_for_url(site_server + info.other, timeout=10_000)
-        except PlaywrightTimeout:
-            problems.append(f"/{info.path}: switcher went to {page.url}, not /{info.other}")
-        else:
-            lang = page.evaluate("document.documentElement.lang")
-            if lang != other_lang:
-                problems.append(f"/{info.other}: <html lang={lang!r}>, expected {other_lang!r}")
+        for lang, target in (("en", info.other), ("zh", info.path)):
+            here = page.url
+            page.hover(".md-header__option .md-select")
+            page.locator(f".md-select__link[hreflang={lang}]").click()
+            try:
+                page.wait_for_url(site_server + target, timeout=10_000)
+            except PlaywrightTimeout:
+                problems.append(f"{here}: the {lang} switcher went to {page.url}, not /{target}")
+                break
+            if page.evaluate("document.documentElement.lang") != lang:
+                problems.append(f"/{target}: <html lang> is not {lang!r}")
         problems += [f"/{info.path}: {p}" for p in watch.problems]
     assert not problems, "\n".join(problems)
 
@@ -339,35 +374,6 @@ def test_search_finds_words_in_the_language_being_read(
         assert not chinese, f"Chinese results on the English site: {chinese}"
     assert not elsewhere, f"results outside the {lang} site: {elsewhere}"
     assert not watch.problems, "\n".join(watch.problems)
-
-
-def test_every_code_block_has_a_copy_button(
-    site_server: str, pages: list[SitePage], new_context
-) -> None:
-    context = new_context(viewport=DESKTOP, permissions=["clipboard-read", "clipboard-write"])
-    problems = []
-    with_code = [p for p in pages if p.code_blocks]
-    assert len(with_code) >= 4, "expected code on the chapter and trace pages of both languages"
-    page = context.new_page()
-    for info in with_code:
-        page.goto(site_server + info.path, wait_until="load")
-        buttons = page.locator("pre:not(.mermaid) [data-md-type=copy][data-clipboard-target]")
-        try:
-            buttons.first.wait_for(state="attached", timeout=10_000)
-        except PlaywrightTimeout:
-            problems.append(f"/{info.path}: no copy buttons")
-            continue
-        count = buttons.count()
-        if count < info.code_blocks:
-            problems.append(f"/{info.path}: {count} copy buttons for {info.code_blocks} blocks")
-        # The first visible one copies its block.
-        button = page.locator("pre:not(.mermaid):visible [data-md-type=copy]").first
-        code = button.evaluate("b => document.querySelector(b.dataset.clipboardTarget).innerText")
-        button.click()
-        copied = page.evaluate("navigator.clipboard.readText()")
-        if copied.strip() != code.strip():
-            problems.append(f"/{info.path}: copied {copied[:60]!r}, block is {code[:60]!r}")
-    assert not problems, "\n".join(problems)
 
 
 def test_pages_are_readable_without_javascript(

@@ -22,6 +22,7 @@ from urllib.parse import unquote, urljoin, urlparse
 
 import pytest
 
+from scripts.catalog import REPO
 from tests.conftest import BuiltSite
 
 # Attributes that point at something the reader (or the browser) will fetch or follow.
@@ -46,6 +47,7 @@ class _Page(HTMLParser):
         self.refs: list[tuple[str, str]] = []  # (tag, url)
         self.alternates: dict[str, str] = {}  # hreflang -> href
         self.lang = ""
+        self.description: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
@@ -55,6 +57,8 @@ class _Page(HTMLParser):
             self.ids.add(a["name"])
         if tag == "html":
             self.lang = a.get("lang", "")
+        if tag == "meta" and a.get("name") == "description":
+            self.description = a.get("content", "")
         if tag == "link" and a.get("rel") == "alternate" and a.get("hreflang"):
             self.alternates[a["hreflang"]] = a.get("href", "")
         for attr in REFERENCES.get(tag, ()):
@@ -223,4 +227,25 @@ def test_every_page_names_its_language_and_links_its_translation(built_site: Bui
             for href in page.alternates.values()
             if site.target(href) is None
         ]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.slow
+def test_every_page_has_its_own_meta_description(built_site: BuiltSite) -> None:
+    """Search engines show it under the title: each page describes itself (`description:` in its
+    front matter) instead of falling back to the site-wide description."""
+    site_wide = {
+        m.group(1).strip()
+        for config in ("mkdocs.yml", "mkdocs.en.yml")
+        if (m := re.search(r"^site_description: (.+)$", (REPO / config).read_text("utf-8"), re.M))
+    }
+    site = SiteFiles(built_site.root, built_site.url)
+    problems = []
+    for file in sorted(built_site.root.rglob("*.html")):
+        rel = file.relative_to(built_site.root).as_posix()
+        description = site.parse(file).description
+        if not description:
+            problems.append(f"/{rel}: no meta description")
+        elif description in site_wide and not rel.endswith("404.html"):
+            problems.append(f"/{rel}: only the site-wide description (no description: of its own)")
     assert not problems, "\n".join(problems)

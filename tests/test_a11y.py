@@ -20,7 +20,7 @@ from tests.test_browser import DESKTOP, SitePage, Watch, site_pages, visit, wait
 
 axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(420)]
 
 BLOCKING = ("serious", "critical")
 SCHEMES = ("light", "dark")

@@ -368,8 +368,11 @@ def bench_test() -> None:
     start = time.perf_counter()
     proc = subprocess.run(["make", "test"], cwd=REPO, capture_output=True, text=True)
     seconds = time.perf_counter() - start
-    summary = (proc.stdout.strip().splitlines() or ["(no output)"])[-1]
-    print(f"test: make test {seconds:.1f} s ({load_average()}): {summary.strip('= ')}")
+    lines = proc.stdout.strip().splitlines() or ["(no output)"]
+    print(f"test: make test {seconds:.1f} s ({load_average()}): {lines[-1].strip('= ')}")
+    for line in lines:
+        if line.startswith(("FAILED", "ERROR")):
+            print(f"  {line}")
 
 
 SECTIONS: dict[str, Callable[[], None]] = {

@@ -26,7 +26,7 @@ from scripts.generate import GenerationError, generate_all
 from scripts.notebooks import OUT_DIR as NOTEBOOKS_DIR
 from scripts.notebooks import NotebookError, slim_notebook_html, toc_tree, write_notebooks
 from scripts.parity import Page as SourcePage
-from scripts.parity import missing_includes
+from scripts.parity import description, missing_includes
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
@@ -71,10 +71,20 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
     return markdown
 
 
+def _notebook_description(page: Page, config: MkDocsConfig) -> str:
+    """A notebook page is described by its chapter page's front matter `description:`."""
+    chapter = Path(config.docs_dir) / Path(page.file.src_uri).parent / "index.md"
+    lang = config.extra.get("lang_key", "zh")
+    summary = description(SourcePage(lang, Path("index.md"), chapter.read_text(encoding="utf-8")))
+    prefix = "Jupyter notebook：" if lang == "zh" else "Jupyter notebook: "
+    return prefix + (summary or page.title or "")
+
+
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     if not page.file.src_uri.endswith(".ipynb"):
         return html
     html, headings = slim_notebook_html(html)
+    page.meta.setdefault("description", _notebook_description(page, config))
     page.toc = get_toc(toc_tree(headings))
     page.meta["template"] = "notebook.html"  # overrides/notebook.html: stylesheet, download link
     return html

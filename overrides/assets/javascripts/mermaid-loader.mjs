@@ -46,13 +46,39 @@ function watchDiagrams() {
   }
 }
 
+// Material asks for every diagram on the page as soon as it loads, those in hidden tabs included;
+// drawing them all at once blocks the main thread for seconds on a phone. Each render waits until
+// its <pre class="mermaid"> is about to scroll into view (a hidden tab's panel is not, until shown).
+const claimed = new WeakSet();
+
+function onScreen(text) {
+  const source = [...document.querySelectorAll("pre.mermaid")].find(
+    (pre) => !claimed.has(pre) && pre.textContent === text,
+  );
+  if (!source || typeof IntersectionObserver === "undefined") return Promise.resolve();
+  claimed.add(source);
+  return new Promise((resolve) => {
+    const observer = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((entry) => entry.isIntersecting)) {
+          observer.disconnect();
+          resolve();
+        }
+      },
+      { rootMargin: "400px 0px" },
+    );
+    observer.observe(source);
+  });
+}
+
 const facade = {
   initialize(config) {
     options = { ...config };
     library?.then(configure);
   },
-  async render(...args) {
-    const result = await (await load()).render(...args);
+  async render(id, text, ...rest) {
+    await onScreen(text);
+    const result = await (await load()).render(id, text, ...rest);
     setTimeout(watchDiagrams); // after Material has put the SVG into the page
     return result;
   },

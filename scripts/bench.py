@@ -37,6 +37,7 @@ if __package__ in (None, ""):  # run as a script: make `scripts` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scripts.catalog import REPO, example_files, relative
+from scripts.chromium import CHROMIUM_ARGS, system_chromium
 from scripts.tracer import trace_script
 
 
@@ -82,16 +83,6 @@ def bench_trace() -> None:
 # --- The built site: build and test times, what a page weighs, Lighthouse ----------------------
 
 LIGHTHOUSE_DIR = REPO / "tools" / "lighthouse"  # lighthouse pinned in package.json / package-lock
-# Debian's chromium in a container; nothing that phones home (see tests/conftest.py).
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # Page weight budgets (KB after gzip) for what a first visit loads: HTML, CSS, JS and fonts.
 WEIGHED_PAGES = {"text": ["", "en/"], "diagram": ["ch02/", "en/ch02/"]}
 WEIGHT_BUDGET_KB = {"text": 90, "diagram": 300}
@@ -164,10 +155,6 @@ class _GzipHandler(http.server.SimpleHTTPRequestHandler):
         return None
 
 
-def chromium_path() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 def served_site() -> ServedSite:
     """Run `make build` once (for a free local port), serve a copy of site/ at that URL."""
     global _served
@@ -215,7 +202,7 @@ def bench_site() -> None:
     print(f"site: gzip size of what a first visit loads ({load_average()})")
     with sync_playwright() as playwright:
         own = Path(playwright.chromium.executable_path or "")
-        executable = None if own.exists() else chromium_path()
+        executable = None if own.exists() else system_chromium()
         if not own.exists() and not executable:
             print("  skipped: no Chromium")
             return
@@ -309,7 +296,7 @@ def run_lighthouse(cli: Path, url: str, form_factor: str) -> dict:
         ]
         if form_factor == "desktop":
             command.append("--preset=desktop")
-        env = {**os.environ, "CHROME_PATH": chromium_path() or ""}
+        env = {**os.environ, "CHROME_PATH": system_chromium() or ""}
         proc = subprocess.run(command, env=env, capture_output=True, text=True)
         if proc.returncode or not out.exists():
             raise RuntimeError(f"lighthouse failed:\n{proc.stdout}{proc.stderr}")
@@ -333,7 +320,7 @@ def lighthouse_misses(report: dict) -> list[str]:
 
 def bench_lighthouse() -> None:
     """Lighthouse 12 scores, desktop and mobile, two runs each (mobile moves between runs)."""
-    if not chromium_path():
+    if not system_chromium():
         print("lighthouse: skipped, no system chromium (CHROME_PATH)")
         return
     cli = ensure_lighthouse()

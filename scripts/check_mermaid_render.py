@@ -21,7 +21,6 @@ import contextlib
 import functools
 import gzip
 import http.server
-import shutil
 import sys
 import threading
 from collections.abc import Iterator
@@ -31,15 +30,11 @@ from urllib.parse import urlparse
 
 from playwright.sync_api import Browser, Page, Request, Response, sync_playwright
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+if __package__ in (None, ""):  # run as a script: make `scripts` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts.chromium import CHROMIUM_ARGS, system_chromium
+
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 SCHEMES = {"light": "default", "dark": "slate"}  # prefers-color-scheme -> Material's scheme
 RENDER_TIMEOUT_MS = 20_000
@@ -180,7 +175,7 @@ def check(site: Path, pages: list[str], shots: Path | None) -> list[Visit]:
         for scheme in SCHEMES
         for viewport in VIEWPORTS
     ]
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    executable = system_chromium()
     with serve(site) as base, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         for visit in visits:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import http.server
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from urllib.parse import urlparse
 import pytest
 
 from scripts.catalog import REPO
+from scripts.chromium import CHROMIUM_ARGS, system_chromium
 
 
 @dataclass(frozen=True)
@@ -106,16 +106,6 @@ def site_server(built_site: BuiltSite) -> Iterator[str]:
 
 
 # Debian's chromium in a container: no sandbox (root), no GPU, /dev/shm is small, and nothing that
-# would phone home (the browser tests assert that the site requests nothing from other hosts).
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="session")
@@ -128,7 +118,7 @@ def browser() -> Iterator[object]:
         if own and Path(own).exists():
             executable = None
         else:
-            executable = shutil.which("chromium") or shutil.which("chromium-browser")
+            executable = system_chromium()
             if not executable:
                 pytest.skip(
                     "no Chromium: neither Playwright's own (`playwright install chromium`) nor a "

@@ -18,6 +18,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `scripts` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from scripts.mermaid_gantt import render_gantt
 from scripts.tracer import TraceError, trace_script
 
 
@@ -57,9 +58,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(trace, indent=2, sort_keys=True, ensure_ascii=False))
     else:
-        # Imported here so that --json works even without the renderer.
-        from scripts.mermaid_gantt import render_gantt
-
         print(render_gantt(trace))
     return 0
 

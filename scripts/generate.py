@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import difflib
 import hashlib
-import json
 import shutil
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -28,7 +27,7 @@ if __package__ in (None, ""):  # run as a script: make `scripts` importable
 from scripts.catalog import REPO, example_files, expected_output, helper_files, relative
 from scripts.class_diagram import render_class_diagram
 from scripts.mermaid_gantt import render_gantt
-from scripts.tracer import TraceError, trace_script
+from scripts.tracer import TraceError, dumps, trace_script
 
 OUT_DIR = REPO / "build" / "generated"
 SCRIPTS_DIR = REPO / "scripts"
@@ -128,9 +127,7 @@ def generate_example(example: Path, *, force: bool = False) -> bool:
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    (out / "trace.json").write_text(
-        json.dumps(trace, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    (out / "trace.json").write_text(dumps(trace) + "\n", encoding="utf-8")
     (out / "output.txt").write_text(
         _output_text(example, printed, trace["stderr"]), encoding="utf-8"
     )

@@ -11,7 +11,6 @@ and the times are exact. Paste the timeline into https://mermaid.live or a Markd
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -19,7 +18,7 @@ if __package__ in (None, ""):  # run as a script: make `scripts` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scripts.mermaid_gantt import render_gantt
-from scripts.tracer import TraceError, trace_script
+from scripts.tracer import TraceError, dumps, trace_script
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -56,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"trace: {exc}", file=sys.stderr)
         return 1
     if args.json:
-        print(json.dumps(trace, indent=2, sort_keys=True, ensure_ascii=False))
+        print(dumps(trace))
     else:
         print(render_gantt(trace))
     return 0

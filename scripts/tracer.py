@@ -117,6 +117,11 @@ _CHILD_FILES = ("stdout.txt", "stderr.txt", "result.json", "stuck.txt")
 _CHILD_ENV = {"PYTHONIOENCODING": "utf-8", "PYTHONHASHSEED": "0"}
 
 
+def dumps(trace: dict) -> str:
+    """The published form of a trace: stable key order, so equal traces are equal bytes."""
+    return json.dumps(trace, indent=2, sort_keys=True, ensure_ascii=False)
+
+
 def _run_child(python: str, args: list[str], files: dict[str, str], limit: float) -> int | None:
     """Run child_main(args) in a fresh child; return its exit status (None if it was killed)."""
     if hasattr(os, "fork"):

@@ -4,8 +4,11 @@
 
 creates docs/zh/ch03/index.md and docs/en/ch03/index.md (description, H1 and one section, each
 with an explicit id, the example shown as Code / Output / Timeline tabs), examples/ch03/hello.py,
-and adds the chapter (and its notebook page, if the nav lists chapter notebooks) to `nav:` in
-mkdocs.yml and mkdocs.en.yml, in chapter order. The `#>` output comments of hello.py are written
+and adds the chapter to `nav:` in mkdocs.yml and mkdocs.en.yml, in chapter order, as a section
+shaped like chapter 2's: the chapter's title, holding ch03/index.md (which `navigation.indexes`
+opens for the title) and, if the nav lists chapter notebooks, the chapter's notebook page. The
+chapter's further pages (one per section, linked in reading order from a contents list in
+index.md) are added to that section by hand. The `#>` output comments of hello.py are written
 by running it under the virtual clock (`pytest tests/test_examples.py --update-examples`), never
 typed in. The configs are edited as text, so their comments and `!ENV` / `!!python/...` tags stay
 as they are.
@@ -48,8 +51,9 @@ EXAMPLE_NAME = "hello"
 NOTEBOOK_TITLE = {"zh": "第 {n} 章 Notebook", "en": "Chapter {n} notebook"}
 
 _NAV_START = re.compile(r"^nav:\s*(#.*)?$")
-_NAV_ITEM = re.compile(r"^(?P<indent>\s*)-\s+(?P<title>.+?):\s+(?P<path>[^\s#]+)\s*(#.*)?$")
+_NAV_ITEM = re.compile(r"^(?P<indent>[ ]*)-(\s|$)")  # a line that starts a nav entry
 _CHAPTER_PATH = re.compile(r"^ch(?P<num>\d{2})/")
+_NOTEBOOK_PATH = re.compile(r"^ch\d{2}/notebook\.ipynb$")
 _PLAIN_YAML = re.compile(r"^[^\s\-?:,\[\]{}#&*!|>'\"%@`][^:#'\"{}\[\],&*!|>%@`]*$")
 
 
@@ -127,52 +131,119 @@ _AnyTagLoader.add_multi_constructor("!", _ignore_tag)
 _AnyTagLoader.add_multi_constructor("tag:yaml.org,2002:python/", _ignore_tag)
 
 
-def _nav_paths(text: str) -> list[tuple[str, str]]:
-    """(title, path) of every nav entry, as MkDocs will read them."""
-    found: list[tuple[str, str]] = []
+def _nav(text: str) -> list:
+    """The `nav:` list as MkDocs will read it ([] when there is none)."""
+    nav = (yaml.load(text, Loader=_AnyTagLoader) or {}).get("nav")
+    return nav if isinstance(nav, list) else []
 
-    def walk(items: object) -> None:
-        for item in items if isinstance(items, list) else []:
-            if isinstance(item, dict):
-                for title, value in item.items():
-                    if isinstance(value, str):
-                        found.append((str(title), value))
-                    else:
-                        walk(value)
 
-    walk((yaml.load(text, Loader=_AnyTagLoader) or {}).get("nav"))
+NavEntry = tuple[tuple[str, ...], str | None, str]  # (enclosing section titles, title, path)
+
+
+def _walk(items: list, sections: tuple[str, ...] = ()) -> list[NavEntry]:
+    found: list[NavEntry] = []
+    for item in items:
+        if isinstance(item, str):  # `- ch02/index.md`: a page titled by its H1
+            found.append((sections, None, item))
+        elif isinstance(item, dict):
+            for title, value in item.items():
+                if isinstance(value, str):
+                    found.append((sections, str(title), value))
+                elif isinstance(value, list):
+                    found += _walk(value, (*sections, str(title)))
     return found
 
 
-def add_to_nav(text: str, entries: list[tuple[str, str]], num: int, config: Path) -> str:
-    """`text` with `- title: path` for each entry added to its nav, in that order, after the
-    chapters numbered below `num`."""
+def _nav_paths(text: str) -> list[NavEntry]:
+    """Every page of the nav, with the titles of the sections it is nested in, in nav order."""
+    return _walk(_nav(text))
+
+
+def _chapters(item: object) -> set[int]:
+    """The chapters a top-level nav entry belongs to: those of its path or its children's."""
+    entries = _walk([item])
+    return {int(m["num"]) for _, _, path in entries if (m := _CHAPTER_PATH.match(path))}
+
+
+def add_to_nav(
+    text: str, title: str, pages: list[tuple[str | None, str]], num: int, config: Path
+) -> str:
+    """`text` with a top-level nav section `- title:` holding `pages` ((title or None, path)),
+    placed after the entries of the chapters numbered below `num`, before those above it, or
+    after the first entry when there is no chapter. Only lines are added; the rest of `text`
+    stays byte for byte."""
     lines = text.splitlines(keepends=True)
     start = next((i for i, line in enumerate(lines) if _NAV_START.match(line)), None)
     if start is None:
         raise UsageError(f"{config.name} has no top-level `nav:`; add one first")
-    end = start + 1
-    while end < len(lines) and (not lines[end].strip() or lines[end][0] in " \t#"):
+    end = start + 1  # the nav runs until the next top-level key
+    while end < len(lines) and (not lines[end].strip() or lines[end][0] in " \t#-"):
         end += 1
-    items = [(i, m) for i in range(start + 1, end) if (m := _NAV_ITEM.match(lines[i]))]
-    if not items:
+    nav = _nav(text)
+    starts = [i for i in range(start + 1, end) if _NAV_ITEM.match(lines[i])]
+    if not nav or not starts:
         raise UsageError(f"{config.name}: `nav:` has no `- title: page.md` entries to follow")
-    chapters = [(i, int(c.group("num"))) for i, m in items if (c := _CHAPTER_PATH.match(m["path"]))]
-    before = [i for i, n in chapters if n < num]
-    after = [i for i, n in chapters if n > num]
+    top = min(len(_NAV_ITEM.match(lines[i])["indent"]) for i in starts)
+    starts = [i for i in starts if len(_NAV_ITEM.match(lines[i])["indent"]) == top]
+    if len(starts) != len(nav):
+        raise UsageError(
+            f"{config.name}: could not match the lines of `nav:` to its {len(nav)} entries; "
+            "add the chapter by hand"
+        )
+
+    def block_end(k: int) -> int:
+        """The line after top-level entry k's last line (its children and their comments)."""
+        last = starts[k]
+        for i in range(starts[k] + 1, starts[k + 1] if k + 1 < len(starts) else end):
+            stripped = lines[i].lstrip(" ")
+            indent = len(lines[i]) - len(stripped)
+            if stripped.strip() and (not stripped.startswith("#") or indent > top):
+                last = i
+        return last + 1
+
+    chapters = [_chapters(item) for item in nav]
+    before = [k for k, nums in enumerate(chapters) if any(n < num for n in nums)]
+    after = [k for k, nums in enumerate(chapters) if any(n > num for n in nums)]
+    if any(min(nums) < num < max(nums) for nums in chapters if nums):
+        raise UsageError(
+            f"{config.name}: chapter {num} would go inside a nav entry that holds chapters "
+            "both below and above it; add it by hand"
+        )
     if before:
-        at = max(before) + 1
+        k = max(before) + 1  # the new section becomes top-level entry k
     elif after:
-        at = min(after)
+        k = min(after)
     else:
-        at = items[0][0] + 1  # no chapter yet: right after the first entry (the home page)
-    neighbour = _NAV_ITEM.match(lines[at - 1] if at - 1 > start else lines[at])
-    indent = neighbour["indent"] if neighbour else "  "
-    lines[at:at] = [f"{indent}- {_yaml_key(title)}: {path}\n" for title, path in entries]
+        k = 1  # no chapter yet: right after the first entry (the home page)
+    at = block_end(k - 1) if k > 0 else start + 1
+
+    indent = " " * top
+    child = next(  # as the existing sections indent their entries
+        (
+            m["indent"]
+            for s in starts
+            if s + 1 < end
+            and lines[s].rstrip().endswith(":")
+            and (m := _NAV_ITEM.match(lines[s + 1]))
+            and len(m["indent"]) > top
+        ),
+        " " * (top + 4),
+    )
+    new_lines = [f"{indent}- {_yaml_key(title)}:\n"]
+    for page_title, path in pages:
+        entry = path if page_title is None else f"{_yaml_key(page_title)}: {path}"
+        new_lines.append(f"{child}- {entry}\n")
+    if at > 0 and not lines[at - 1].endswith("\n"):  # the nav ends the file without a newline
+        new_lines[0] = "\n" + new_lines[0]
+        new_lines[-1] = new_lines[-1].rstrip("\n")
+    lines[at:at] = new_lines
     new = "".join(lines)
-    for title, path in entries:  # the edit must read back as intended
-        if (title, path) not in _nav_paths(new):
-            raise UsageError(f"could not add {title!r} to the nav of {config.name} safely")
+
+    # The edit must read back as intended: the old nav with just this section added at k, its
+    # pages nested under its title.
+    section = [((title,), page_title, path) for page_title, path in pages]
+    if _nav_paths(new) != _walk(nav[:k]) + section + _walk(nav[k:]):
+        raise UsageError(f"could not add {title!r} to the nav of {config.name} safely")
     return new
 
 
@@ -224,6 +295,9 @@ description: {description}
 
 <!-- 在这里写本章的导言：这一章讲什么，读完之后能做什么。 -->
 
+<!-- 本章变长时，每一节写成本目录下的一个页面（两种语言文件名相同），在导言后面用一个列表按阅读顺序
+链接它们，并在 mkdocs.yml 和 mkdocs.en.yml 的 nav 里把它们列在本章下面。 -->
+
 本章的每个代码块都是仓库里一个能直接运行的文件。在仓库根目录下运行，例如：
 
 ```console
@@ -258,6 +332,10 @@ description: {description}
 # {heading} {{ #{anchor} }}
 
 <!-- Introduce the chapter here: what it covers, and what the reader can do after it. -->
+
+<!-- As the chapter grows, give each section a page of its own in this directory (the same file
+name in both languages), link them in reading order from a contents list after the introduction,
+and list them under the chapter in the nav of mkdocs.yml and mkdocs.en.yml. -->
 
 Every code block in this chapter is a file in the repository that you can run as it is. Run the
 examples from the repository root, for example:
@@ -325,7 +403,7 @@ def plan(num: str, zh_title: str, en_title: str) -> Plan:
     existing = [d.relative_to(REPO).as_posix() for d in dirs if d.exists()]
     old_texts = {config: config.read_text(encoding="utf-8") for config in CONFIGS.values()}
     for config, old in old_texts.items():
-        if any(p.startswith(f"{chapter.dir}/") for _, p in _nav_paths(old)):
+        if any(p.startswith(f"{chapter.dir}/") for _, _, p in _nav_paths(old)):
             existing.append(f"the nav of {config.name}")
     if existing:
         raise UsageError(f"chapter {chapter.num} already exists: {', '.join(existing)}")
@@ -333,13 +411,13 @@ def plan(num: str, zh_title: str, en_title: str) -> Plan:
     configs = {}
     for lang, config in CONFIGS.items():
         old = old_texts[config]
-        entries = [(titles[lang], f"{chapter.dir}/index.md")]
-        if any(p.endswith("/notebook.ipynb") for _, p in _nav_paths(old)):
+        pages: list[tuple[str | None, str]] = [(None, f"{chapter.dir}/index.md")]
+        if any(_NOTEBOOK_PATH.match(p) for _, _, p in _nav_paths(old)):
             # the site lists each chapter's notebook (scripts/notebooks.py makes one per chapter)
-            entries.append(
+            pages.append(
                 (NOTEBOOK_TITLE[lang].format(n=chapter.n), f"{chapter.dir}/notebook.ipynb")
             )
-        configs[config] = (old, add_to_nav(old, entries, chapter.n, config))
+        configs[config] = (old, add_to_nav(old, titles[lang], pages, chapter.n, config))
     files = {d / "index.md": page(d.parent.name, chapter) for d in dirs[:2]}
     files[REPO / "examples" / chapter.dir / f"{EXAMPLE_NAME}.py"] = EXAMPLE
     return Plan(chapter, files, configs, _runner())
@@ -407,11 +485,16 @@ def main(argv: list[str] | None = None) -> int:
     for path in p.files:
         print(f"created {path.relative_to(REPO)}")
     for config, (old, new) in p.configs.items():
-        for line in (line for line in new.splitlines() if line not in old.splitlines()):
-            print(f"added {line.strip()!r} to the nav of {config.name}")
+        section = [e for e in _nav_paths(new) if e not in _nav_paths(old)]
+        pages = ", ".join(path for _, _, path in section)
+        print(f"added the section {section[0][0][0]!r} ({pages}) to the nav of {config.name}")
     example = f"examples/{p.chapter.dir}/{EXAMPLE_NAME}.py"
     print(f"wrote the #> output comments of {example} from its run under the virtual clock")
-    print("next: edit the pages and the example, then `make serve` to preview and `make test`")
+    print(
+        f"next: edit the pages and the example; give each further section a page in "
+        f"docs/{{zh,en}}/{p.chapter.dir}/, linked from index.md and listed under the chapter in "
+        "both navs; then `make serve` to preview and `make test`"
+    )
     return 0
 
 

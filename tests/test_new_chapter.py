@@ -16,8 +16,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from scripts.catalog import REPO
+from scripts.new_chapter import UsageError, _AnyTagLoader, _walk, add_to_nav
 
 # Never copied: environments, build output and caches (what .gitignore leaves out anyway).
 _SKIP = {".git", "site", "build", "node_modules", "__pycache__", ".pytest_cache", ".ruff_cache"}
@@ -73,6 +75,22 @@ def scaffold(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return run(repo, "scripts/new_chapter.py", *args)
 
 
+def nav_of(config_text: str) -> list:
+    return yaml.load(config_text, Loader=_AnyTagLoader)["nav"]
+
+
+def assert_only_added(old: str, new: str, lines: list[str], name: str = "") -> None:
+    """`new` is `old` with just `lines` added, in one place, every other byte unchanged."""
+    old_lines, new_lines = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    at = next(
+        (i for i, (a, b) in enumerate(zip(old_lines, new_lines, strict=False)) if a != b),
+        len(old_lines),
+    )
+    added = new_lines[at : at + len(lines)]
+    assert [line.rstrip("\n") for line in added] == lines, f"{name}: added {added}"
+    assert "".join(new_lines[:at] + new_lines[at + len(lines) :]) == old, f"{name} changed"
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     return copy_repo(tmp_path / "repo")
@@ -88,24 +106,29 @@ def test_scaffolded_chapter_builds_in_both_languages_and_follows_the_rules(repo:
 
     example = repo / "examples" / "ch03" / "hello.py"
     assert example.read_text(encoding="utf-8").rstrip().endswith("#> finished in 2.0 s")
+    sections = {
+        "mkdocs.yml": ["  - 第 3 章 任务与超时:", "      - ch03/index.md"],
+        "mkdocs.en.yml": ['  - "Chapter 3: Tasks: and timeouts":', "      - ch03/index.md"],
+    }
+    notebooks = {
+        "mkdocs.yml": "      - 第 3 章 Notebook: ch03/notebook.ipynb",
+        "mkdocs.en.yml": "      - Chapter 3 notebook: ch03/notebook.ipynb",
+    }
     for name, old in before.items():
         new = (repo / name).read_text(encoding="utf-8")
-        added = [line for line in new.splitlines() if line not in old.splitlines()]
-        assert [line for line in new.splitlines() if line not in added] == old.splitlines()
-        block = new.split("\nnav:\n", 1)[1].split("\n\n", 1)[0]  # the nav, up to a blank line
-        nav = [line.split(": ")[-1] for line in block.splitlines()]
-        # chapter 3's entries, as chapter 2 has them: the page, and its notebook if 2 lists one
-        expected = ["ch03/index.md"]
-        if "ch02/notebook.ipynb" in nav:
-            expected.append("ch03/notebook.ipynb")
-        assert [line.split(": ")[-1] for line in added] == expected, added
-        last_ch02 = max(i for i, p in enumerate(nav) if p.startswith("ch02/"))
-        assert nav[last_ch02 + 1 : last_ch02 + 1 + len(expected)] == expected, (
-            f"{name}: chapter 3 does not follow chapter 2 in the nav: {nav}"
+        old_nav, new_nav = nav_of(old), nav_of(new)
+        # chapter 3's section, as chapter 2's is: the index page, and its notebook if 2 lists one
+        expected = sections[name]
+        if any(path == "ch02/notebook.ipynb" for _, _, path in _walk(old_nav)):
+            expected = [*expected, notebooks[name]]
+        assert_only_added(old, new, expected, name)
+        last_ch02 = max(
+            k for k, item in enumerate(old_nav) if any("ch02/" in e[2] for e in _walk([item]))
         )
-    assert '"Chapter 3: Tasks: and timeouts": ch03/index.md' in (repo / "mkdocs.en.yml").read_text(
-        encoding="utf-8"
-    )
+        section = yaml.load("\n".join(expected), Loader=_AnyTagLoader)
+        assert new_nav == [*old_nav[: last_ch02 + 1], *section, *old_nav[last_ch02 + 1 :]], (
+            f"{name}: chapter 3's section does not directly follow chapter 2's in the nav"
+        )
 
     # Right after scaffolding, what `make test` checks holds: the example's output, the parity
     # rules, and a strict build of both languages.
@@ -152,3 +175,94 @@ def test_bad_arguments_change_nothing(repo: Path, case: str) -> None:
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert message in proc.stderr, proc.stderr
     assert snapshot(repo) == before, "a refused scaffold changed the tree"
+
+
+# --- add_to_nav on its own ----------------------------------------------------------------------
+
+NESTED_NAV = """\
+site_url: !ENV [SITE_URL, "http://127.0.0.1:8000/"]
+nav:
+    - Home: index.md  # the home page
+    - "Chapter 2: basics":
+        - ch02/index.md
+        - ch02/tasks.md
+        # more sections to come
+        - Chapter 2 notebook: ch02/notebook.ipynb
+    # chapter 4 goes here
+    - Chapter 4:
+        - ch04/index.md
+    - Trace: trace.md
+
+theme:
+  slugify: !!python/object/apply:pymdownx.slugs.slugify
+"""
+CH03 = [(None, "ch03/index.md"), ("Chapter 3 notebook", "ch03/notebook.ipynb")]
+
+
+@pytest.mark.parametrize(
+    ("num", "after"),
+    [
+        (3, "        # more sections to come\n        - Chapter 2 notebook: ch02/notebook.ipynb\n"),
+        (1, "    - Home: index.md  # the home page\n"),
+        (5, "        - ch04/index.md\n"),
+    ],
+    ids=["between chapters", "before the first chapter", "after the last chapter"],
+)
+def test_add_to_nav_adds_a_section_after_the_previous_chapters_whole_block(
+    num: int, after: str
+) -> None:
+    index, notebook = f"ch{num:02}/index.md", f"ch{num:02}/notebook.ipynb"
+    pages = [(None, index), (f"Chapter {num} notebook", notebook)]
+    new = add_to_nav(NESTED_NAV, f"Chapter {num}: x", pages, num, Path("mkdocs.yml"))
+    section = [
+        f'    - "Chapter {num}: x":',
+        f"        - {index}",
+        f"        - Chapter {num} notebook: {notebook}",
+    ]
+    assert_only_added(NESTED_NAV, new, section)
+    assert new.index("\n".join(section)) == NESTED_NAV.index(after) + len(after)
+    assert {f"Chapter {num}: x": [index, {f"Chapter {num} notebook": notebook}]} in nav_of(new)
+
+
+def test_add_to_nav_understands_a_flat_nav() -> None:
+    flat = (
+        "nav:\n"
+        "  - Home: index.md\n"
+        "  - Chapter 2: ch02/index.md\n"
+        "  - Chapter 2 notebook: ch02/notebook.ipynb\n"
+        "  - Trace: trace.md\n"
+    )
+    new = add_to_nav(flat, "Chapter 3: x", CH03, 3, Path("mkdocs.yml"))
+    section = [
+        '  - "Chapter 3: x":',
+        "      - ch03/index.md",
+        "      - Chapter 3 notebook: ch03/notebook.ipynb",
+    ]
+    assert_only_added(flat, new, section)
+    assert new.index(section[0]) == flat.index("  - Trace: trace.md")
+    assert nav_of(new)[3] == {
+        "Chapter 3: x": ["ch03/index.md", {"Chapter 3 notebook": "ch03/notebook.ipynb"}]
+    }
+
+
+def test_add_to_nav_adds_after_the_first_entry_when_there_is_no_chapter() -> None:
+    text = "nav:\n- Home: index.md\n- About: about.md\n"
+    new = add_to_nav(text, "Chapter 1", [(None, "ch01/index.md")], 1, Path("mkdocs.yml"))
+    assert new == "nav:\n- Home: index.md\n- Chapter 1:\n    - ch01/index.md\n- About: about.md\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("site_name: x\n", "has no top-level `nav:`"),
+        ("nav:\n\ntheme: {}\n", "has no `- title: page.md` entries"),
+        (
+            "nav:\n  - Home: index.md\n  - Part:\n      - ch02/index.md\n      - ch04/index.md\n",
+            "holds chapters both below and above it",
+        ),
+    ],
+    ids=["no nav", "empty nav", "a section spanning the new chapter"],
+)
+def test_add_to_nav_refuses_what_it_cannot_edit_safely(text: str, message: str) -> None:
+    with pytest.raises(UsageError, match=re.escape(message)):
+        add_to_nav(text, "Chapter 3", [(None, "ch03/index.md")], 3, Path("mkdocs.yml"))

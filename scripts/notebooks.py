@@ -3,16 +3,22 @@
 For chapter `chNN` and language `LANG` this writes `OUT/LANG/chNN/notebook.ipynb` (the MkDocs hook
 serves it at `chNN/notebook/`, the same path in both languages):
 
-* a title cell: the chapter's H1 and first paragraph, with a link back to the chapter page;
+* a title cell: the H1 and first paragraph of the chapter's `index.md`, with a link back to it;
 * a cell holding `examples/chNN/util.py` (the helpers), which also registers it as the module
   `util`, so the examples' `from util import ...` work unchanged;
-* for each section of the page (its heading and first paragraph, taken from the page itself, so
-  nothing is written twice) a markdown cell, followed by one code cell per example the section
-  includes (`--8<-- "examples/..."`), in page order. `asyncio.run(X)` at module level becomes
-  `await X` (Jupyter's loop is already running), found with `ast`; the `#>` comments are dropped
-  and become the cell's stored output instead, so the notebook reads well before anyone runs it.
-  An example that cannot run inside a running loop (its own loop, `asyncio.Runner`,
-  `asyncio.run(..., debug=True)`) gets a markdown cell saying why and how to run its file.
+* the chapter's pages in reading order (`chapter_pages`: index.md, then the pages of the chapter
+  that index.md links to, in the order of its contents list). For each section (its heading and
+  first paragraph, taken from the page itself, so nothing is written twice) a markdown cell with
+  a link to that section on its page, followed by one code cell per example the section includes
+  (`--8<-- "examples/..."`), in page order. A section page's H1 becomes a level-2 heading (with
+  the page's intro and the examples before its first H2), its H2s level 3, and so on. Examples
+  no page includes come last, under a heading of their own.
+
+`asyncio.run(X)` at module level becomes `await X` (Jupyter's loop is already running), found with
+`ast`; the `#>` comments are dropped and become the cell's stored output instead, so the notebook
+reads well before anyone runs it. An example that cannot run inside a running loop (its own loop,
+`asyncio.Runner`, `asyncio.run(..., debug=True)`) gets a markdown cell saying why and how to run
+its file.
 
 Output is deterministic: fixed cell ids, sorted keys, no timestamps, no version metadata.
 Also here: `slim_notebook_html`, which the MkDocs hook applies to the HTML mkdocs-jupyter renders.
@@ -29,6 +35,7 @@ import os
 import posixpath
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,7 +116,7 @@ TEXT = {
     "en": {
         "title": "{title} · notebook",
         "about": (
-            "This notebook is generated from the [chapter page]({page}) and the example files "
+            "This notebook is generated from the [chapter's pages]({page}) and the example files "
             "in `{examples}`; do not edit it by hand. Each code cell is one example file. "
             "Jupyter already runs an event loop, so the `asyncio.run(main())` at the end of a "
             "file is written `await main()` here. The output under each cell comes from the "
@@ -153,7 +160,7 @@ TEXT = {
             "It calls `asyncio.run` inside a function, and `asyncio.run` raises an error when "
             "an event loop is already running in the thread."
         ),
-        "unplaced": "Examples not shown on the chapter page",
+        "unplaced": "Examples not shown on the chapter's pages",
         "and": ", ",
     },
 }
@@ -365,7 +372,7 @@ def transcript(example: Path) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# The chapter page: title, sections (heading, first paragraph, examples in page order)
+# A chapter page: title, sections (heading, first paragraph, examples in page order)
 
 _FENCE = re.compile(r"^\s*(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 _HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.+?)\s*$")
@@ -391,10 +398,11 @@ class ChapterPage:
     id: str | None
     intro: str
     sections: list[Section]
+    intro_examples: list[str] = field(default_factory=list)  # included before the first H2
 
     @property
     def examples(self) -> list[str]:
-        return [e for s in self.sections for e in s.examples]
+        return self.intro_examples + [e for s in self.sections for e in s.examples]
 
 
 def _heading(text: str) -> tuple[str, str | None]:
@@ -406,12 +414,17 @@ def _heading(text: str) -> tuple[str, str | None]:
 
 
 def parse_page(text: str) -> ChapterPage:
-    """Headings, the first paragraph after each, and the example includes, in page order."""
+    """Headings, the first paragraph after each, and the example includes, in page order.
+
+    The H1 and the paragraph under it are the page's title and intro; examples included before
+    the first H2 are its `intro_examples` (a section page shows them under its title).
+    """
     lines = text.splitlines()
     if lines and lines[0].strip() == "---":  # front matter
         end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), 0)
         lines = lines[end + 1 :]
     title, title_id, intro = "", None, ""
+    intro_examples: list[str] = []
     sections: list[Section] = []
     current: Section | None = None  # None: before the first H2 (the H1's introduction)
     fence: str | None = None
@@ -439,9 +452,7 @@ def parse_page(text: str) -> ChapterPage:
         for match in _SNIPPET.finditer(line):
             target = match.group("target")
             if ":" not in target and posixpath.basename(target) not in HELPER_MODULES:
-                if current is None:
-                    raise NotebookError(f"{target} is included before the first section heading")
-                current.examples.append(target)
+                (intro_examples if current is None else current.examples).append(target)
         fence_match = _FENCE.match(line)
         if fence is not None:
             closing = fence_match and fence_match.group("fence").startswith(fence)
@@ -470,8 +481,8 @@ def parse_page(text: str) -> ChapterPage:
             block.append(line)
     close_block()
     if not title:
-        raise NotebookError("the chapter page has no '# title' heading")
-    return ChapterPage(title, title_id, intro, sections)
+        raise NotebookError("the page has no '# title' heading")
+    return ChapterPage(title, title_id, intro, sections, intro_examples)
 
 
 def _notebook_url(page_src: str) -> str:
@@ -515,6 +526,78 @@ def rewrite_links(markdown: str, page_src: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# A chapter's pages, in reading order
+
+
+def _outside_code(text: str) -> list[str]:
+    """The lines of a page outside its front matter and fenced code blocks."""
+    lines = text.splitlines()
+    if lines and lines[0].strip() == "---":  # front matter
+        end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), 0)
+        lines = lines[end + 1 :]
+    found: list[str] = []
+    fence: str | None = None
+    for line in lines:
+        match = _FENCE.match(line)
+        if fence is not None:
+            if match and match.group("fence").startswith(fence) and not match.group("info").strip():
+                fence = None
+        elif match:
+            fence = match.group("fence")
+        else:
+            found.append(line)
+    return found
+
+
+def chapter_pages(docs_dir: Path, chapter: str) -> list[str]:
+    """The chapter's pages in reading order, as page_src: ['ch02/index.md', 'ch02/tasks.md', ...].
+
+    index.md comes first, then the Markdown pages of the same directory that index.md links to
+    (`[...](coroutines.md)` or `[...](coroutines.md#x)`), in the order of their first link. A
+    chapter that is a single page is just ['chNN/index.md']. Every other `.md` file in the
+    chapter's directory must be linked from index.md, or the notebook would silently leave out
+    its examples: that, and a link to a page that does not exist, is a NotebookError.
+    """
+    directory = docs_dir / chapter
+    index = directory / "index.md"
+    linked: list[str] = []
+    for line in _outside_code(index.read_text(encoding="utf-8")):
+        for match in _LINK.finditer(line):
+            target = match.group("target")
+            if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I) or target.startswith("/"):
+                continue  # absolute URL or site-absolute path
+            path = target.partition("#")[0]
+            if not path.endswith(".md"):
+                continue
+            src = posixpath.normpath(posixpath.join(chapter, path))
+            if posixpath.dirname(src) != chapter or src == f"{chapter}/index.md":
+                continue  # another chapter's page, or the index itself
+            if src not in linked:
+                linked.append(src)
+    missing = [src for src in linked if not (docs_dir / src).is_file()]
+    if missing:
+        names = ", ".join(relative(docs_dir / src) for src in missing)
+        raise NotebookError(
+            f"{relative(index)} links to {names}, which "
+            f"{'does' if len(missing) == 1 else 'do'} not exist: fix the link or add the page"
+        )
+    unlinked = sorted(
+        f"{chapter}/{path.name}"
+        for path in directory.glob("*.md")
+        if path.name != "index.md" and f"{chapter}/{path.name}" not in linked
+    )
+    if unlinked:
+        files = ", ".join(relative(docs_dir / src) for src in unlinked)
+        raise NotebookError(
+            f"{files} {'is' if len(unlinked) == 1 else 'are'} not linked from {relative(index)}, "
+            "so the chapter's notebook would leave out its examples: add "
+            f"{'it' if len(unlinked) == 1 else 'them'} to the chapter's contents list in "
+            "index.md (a link like [Title](page.md), in reading order)"
+        )
+    return [f"{chapter}/index.md", *linked]
+
+
+# ---------------------------------------------------------------------------------------------
 # Building the notebook
 
 
@@ -549,55 +632,103 @@ def _cell_id(prefix: str, name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "-", f"{prefix}{name}")[:64]
 
 
-def build_notebook(chapter: str, lang: str, page_text: str, page_src: str) -> nbformat.NotebookNode:
-    """The notebook of one chapter in one language (page_src: e.g. 'ch02/index.md')."""
+def build_notebook(
+    chapter: str, lang: str, pages: Sequence[tuple[str, str]]
+) -> nbformat.NotebookNode:
+    """The notebook of one chapter in one language.
+
+    pages: (page_src, Markdown) of the chapter's pages in reading order, its index.md first, e.g.
+    [('ch02/index.md', ...), ('ch02/coroutines.md', ...)] (see `chapter_pages`).
+    """
     text = TEXT[lang]
-    page = parse_page(page_text)
+    if not pages:
+        raise NotebookError(f"{chapter}: no pages to build the notebook from")
+    parsed: list[tuple[str, ChapterPage]] = []
+    for page_src, page_text in pages:
+        try:
+            parsed.append((page_src, parse_page(page_text)))
+        except NotebookError as exc:
+            raise NotebookError(f"docs/{lang}/{page_src}: {exc}") from None
+    (index_src, index), *section_pages = parsed
+    if index.intro_examples:
+        raise NotebookError(
+            f"docs/{lang}/{index_src}: {index.intro_examples[0]} is included before the first "
+            "section heading"
+        )
     chapter_dir = EXAMPLES_DIR / chapter
-    here = _notebook_url(page_src)
-    back = posixpath.relpath(_page_url(page_src) or ".", here.rstrip("/")) + "/"
+    here = _notebook_url(index_src)
+
+    def link(page_src: str, anchor: str | None = None) -> str:
+        """The URL of a page (or a section on it), relative to the notebook page."""
+        url = posixpath.relpath(_page_url(page_src) or ".", here.rstrip("/")) + "/"
+        return url + (f"#{anchor}" if anchor else "")
+
     known = {relative(p) for p in example_files(chapter)}
-    unknown = [e for e in page.examples if e not in known]
-    if unknown:
-        raise NotebookError(f"docs/{lang}/{page_src} includes missing examples: {unknown}")
-    placed = set(page.examples)
-    sections = list(page.sections)
+    for page_src, page in parsed:
+        unknown = [e for e in page.examples if e not in known]
+        if unknown:
+            raise NotebookError(f"docs/{lang}/{page_src} includes missing examples: {unknown}")
+    placed = {e for _, page in parsed for e in page.examples}
     unplaced = sorted(known - placed)
-    if unplaced:
-        sections.append(Section(2, text["unplaced"], "unplaced-examples", "", unplaced))
 
     cells = []
     ids: set[str] = set()
 
-    def add(cell: nbformat.NotebookNode, cell_id: str) -> None:
+    def add(cell: nbformat.NotebookNode, cell_id: str, page_src: str) -> None:
         if cell_id in ids:
             raise NotebookError(f"docs/{lang}/{page_src}: two notebook cells would be '{cell_id}'")
         ids.add(cell_id)
         cell.id = cell_id
         cells.append(cell)
 
-    intro = [f"# {text['title'].format(title=page.title)}"]
-    if page.intro:
-        intro.append(rewrite_links(page.intro, page_src))
-    intro.append(text["about"].format(page=back, examples=f"examples/{chapter}/"))
-    add(new_markdown_cell("\n\n".join(intro)), page.id or "title")
+    intro = [f"# {text['title'].format(title=index.title)}"]
+    if index.intro:
+        intro.append(rewrite_links(index.intro, index_src))
+    intro.append(text["about"].format(page=link(index_src), examples=f"examples/{chapter}/"))
+    add(new_markdown_cell("\n\n".join(intro)), index.id or "title", index_src)
 
     helpers = sorted(chapter_dir / name for name in HELPER_MODULES if (chapter_dir / name).exists())
     for helper in helpers:
         add(
             new_markdown_cell(text["helpers"].format(path=relative(helper))),
             _cell_id("about-", helper.stem),
+            index_src,
         )
-        add(new_code_cell(_helpers_cell_source(helper, lang)), _cell_id("helpers-", helper.stem))
+        add(
+            new_code_cell(_helpers_cell_source(helper, lang)),
+            _cell_id("helpers-", helper.stem),
+            index_src,
+        )
 
-    for number, section in enumerate(sections, start=1):
+    # (page it comes from, section at its notebook heading level, link to it or None)
+    sections: list[tuple[str, Section, str | None]] = [
+        (index_src, section, link(index_src, section.id)) for section in index.sections
+    ]
+    for page_src, page in section_pages:
+        # The page's H1 (with its intro and the examples before its first H2) is a section of
+        # the chapter; its own sections go one level deeper.
+        top = Section(2, page.title, page.id, page.intro, page.intro_examples)
+        sections.append((page_src, top, link(page_src)))
+        for section in page.sections:
+            deeper = Section(
+                min(section.level + 1, 6),
+                section.title,
+                section.id,
+                section.paragraph,
+                section.examples,
+            )
+            sections.append((page_src, deeper, link(page_src, section.id)))
+    if unplaced:
+        unplaced_section = Section(2, text["unplaced"], "unplaced-examples", "", unplaced)
+        sections.append((index_src, unplaced_section, None))
+
+    for number, (page_src, section, url) in enumerate(sections, start=1):
         parts = [f"{'#' * section.level} {section.title}"]
         if section.paragraph:
             parts.append(rewrite_links(section.paragraph, page_src))
-        if section.id != "unplaced-examples":
-            url = back + (f"#{section.id}" if section.id else "")
+        if url is not None:
             parts.append(text["section_link"].format(url=url))
-        add(new_markdown_cell("\n\n".join(parts)), section.id or f"section-{number}")
+        add(new_markdown_cell("\n\n".join(parts)), section.id or f"section-{number}", page_src)
         for example_path in section.examples:
             example = REPO / example_path
             source = strip_output_comments(example)
@@ -608,7 +739,7 @@ def build_notebook(chapter: str, lang: str, page_text: str, page_src: str) -> nb
                 output = transcript(example)
                 if output:
                     cell.outputs = [new_output("stream", name="stdout", text=output)]
-                add(cell, _cell_id("example-", example.stem))
+                add(cell, _cell_id("example-", example.stem), page_src)
             else:
                 details = text["and"].join(f"`{d}`" for d in code.details)
                 reason = text[str(code.reason)].format(details=details)
@@ -618,7 +749,11 @@ def build_notebook(chapter: str, lang: str, page_text: str, page_src: str) -> nb
                     code=source.rstrip(),
                     output=transcript(example).rstrip("\n"),
                 )
-                add(new_markdown_cell(body, metadata=meta), _cell_id("example-", example.stem))
+                add(
+                    new_markdown_cell(body, metadata=meta),
+                    _cell_id("example-", example.stem),
+                    page_src,
+                )
 
     count = 0
     for cell in cells:
@@ -655,21 +790,25 @@ def chapters() -> list[str]:
 
 
 def write_notebooks(docs_dir: Path, lang: str, out_dir: Path) -> list[Path]:
-    """Write `out_dir/chNN/notebook.ipynb` for every chapter whose page exists in docs_dir.
+    """Write `out_dir/chNN/notebook.ipynb` for every chapter whose index.md exists in docs_dir,
+    from all the chapter's pages (`chapter_pages`).
 
     A file is rewritten only when its content changes; stale notebooks are removed. Returns the
     notebooks, relative to out_dir.
     """
     written = []
     for chapter in chapters():
-        page = docs_dir / chapter / "index.md"
-        if not page.exists():
+        index = docs_dir / chapter / "index.md"
+        if not index.exists():
             continue
-        page_src = f"{chapter}/index.md"
         try:
-            nb = build_notebook(chapter, lang, page.read_text(encoding="utf-8"), page_src)
+            pages = [
+                (src, (docs_dir / src).read_text(encoding="utf-8"))
+                for src in chapter_pages(docs_dir, chapter)
+            ]
+            nb = build_notebook(chapter, lang, pages)
         except (NotebookError, SyntaxError) as exc:
-            raise NotebookError(f"notebook for {relative(page)}: {exc}") from None
+            raise NotebookError(f"notebook for {relative(index.parent)}/: {exc}") from None
         rel = Path(chapter) / NOTEBOOK_NAME
         target = out_dir / rel
         content = dumps(nb)

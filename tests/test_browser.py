@@ -53,6 +53,16 @@ MARK_DIAGRAM_TABS = """() => {
   return n
 }"""
 
+# Selects the tab holding the first code block, if that block sits in a tab that is not selected.
+SHOW_FIRST_CODE_BLOCK = """() => {
+  const button = document.querySelector("pre:not(.mermaid) [data-md-type=copy]")
+  const block = button?.closest(".tabbed-block")
+  if (!block) return
+  const set = block.closest(".tabbed-set")
+  const i = [...set.querySelectorAll(":scope > .tabbed-content > .tabbed-block")].indexOf(block)
+  set.querySelectorAll(":scope > .tabbed-labels > label")[i]?.click()
+}"""
+
 # Material replaces each <pre class="mermaid"> with a <div class="mermaid"> whose SVG lives in a
 # closed shadow root; a diagram still waiting (or failed) is a <pre>, or a <div> showing source.
 DIAGRAMS_STATE = """() => {
@@ -242,6 +252,7 @@ def copy_button_problems(page, info: SitePage) -> list[str]:
     count = buttons.count()
     if count < info.code_blocks:
         problems.append(f"{count} copy buttons for {info.code_blocks} code blocks")
+    page.evaluate(SHOW_FIRST_CODE_BLOCK)  # the diagram tabs shown before may hide every code tab
     button = page.locator("pre:not(.mermaid):visible [data-md-type=copy]").first
     code = button.evaluate("b => document.querySelector(b.dataset.clipboardTarget).innerText")
     button.click()

@@ -27,7 +27,7 @@ def _edit(path: Path, change: Callable[[str], str]) -> None:
     path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
 
 
-CHAPTER = Path("ch02/index.md")
+CHAPTER = Path("ch02/coroutines.md")  # holds the sequential section and async_await.py
 
 BREAKAGES: dict[str, tuple[Callable[[Path], None], str]] = {
     "pasted python": (
@@ -44,13 +44,13 @@ BREAKAGES: dict[str, tuple[Callable[[Path], None], str]] = {
     ),
     "heading ids differ": (
         lambda d: _edit(d / "zh" / CHAPTER, lambda t: t + "\n## 多出来的 { #only-in-zh }\n"),
-        "heading ids differ: only zh has 'only-in-zh' (docs/zh/ch02/index.md:",
+        "heading ids differ: only zh has 'only-in-zh' (docs/zh/ch02/coroutines.md:",
     ),
     "heading id renamed": (
         lambda d: _edit(
             d / "en" / CHAPTER, lambda t: t.replace("{ #sequential }", "{ #sequence }")
         ),
-        "zh has 'sequential' (docs/zh/ch02/index.md:",
+        "zh has 'sequential' (docs/zh/ch02/coroutines.md:",
     ),
     "includes differ": (
         lambda d: _edit(
@@ -58,7 +58,7 @@ BREAKAGES: dict[str, tuple[Callable[[Path], None], str]] = {
             lambda t: t.replace('--8<-- "examples/ch02/async_await.py"', "", 1),
         ),
         "included files differ (both must include the same files in the same order): "
-        "only zh has 'examples/ch02/async_await.py' (docs/zh/ch02/index.md:",
+        "only zh has 'examples/ch02/async_await.py' (docs/zh/ch02/coroutines.md:",
     ),
     "example included by no page": (
         lambda d: [

@@ -6,8 +6,9 @@
 Sections:
   trace       tracing every chapter example under the virtual clock vs running it for real
   build       wall time of `make build` (the other site sections measure that build, served locally)
-  site        gzip size of what a first visit loads: a text page and a diagram page, each language
-  lighthouse  Lighthouse 12 (tools/lighthouse), desktop and mobile, home and chapter, two runs each
+  site        gzip size of what a first visit loads: home and chapter indexes, every diagram page
+  lighthouse  Lighthouse 12 (tools/lighthouse), desktop and mobile, two runs each: home, chapter
+              index, and the chapter's largest section page
   test        wall time of `make test`; only when named: python scripts/bench.py test
 """
 
@@ -84,10 +85,10 @@ def bench_trace() -> None:
 
 LIGHTHOUSE_DIR = REPO / "tools" / "lighthouse"  # lighthouse pinned in package.json / package-lock
 # Page weight budgets (KB after gzip) for what a first visit loads: HTML, CSS, JS and fonts.
-WEIGHED_PAGES = {"text": ["", "en/"], "diagram": ["ch02/", "en/ch02/"]}
+# Text pages: the home pages and each chapter's index; diagram pages: every page with a diagram
+# (found in the built site, so a new chapter is weighed without editing this file).
 WEIGHT_BUDGET_KB = {"text": 90, "diagram": 300}
 BUDGETED_TYPES = ("document", "stylesheet", "script", "font")
-LIGHTHOUSE_PAGES = {"home": "", "chapter": "ch02/"}
 LIGHTHOUSE_CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 LIGHTHOUSE_TARGETS = {
     "desktop": {"performance": 98, "accessibility": 100, "best-practices": 100, "seo": 95},
@@ -179,6 +180,36 @@ def served_site() -> ServedSite:
     return _served
 
 
+def site_paths(root: Path) -> list[tuple[str, str]]:
+    """(URL path, kind) of the pages worth weighing, both languages: "text" for the home pages
+    and chapter index pages, "diagram" for every page with a Mermaid diagram."""
+    found = []
+    for file in sorted(root.rglob("index.html")):
+        rel = file.relative_to(root).as_posix().removesuffix("index.html")
+        bare = rel.removeprefix("en/")
+        if 'class="mermaid"' in file.read_text(encoding="utf-8"):
+            found.append((rel, "diagram"))
+        elif bare == "" or (bare.count("/") == 1 and bare.startswith("ch")):
+            found.append((rel, "text"))
+    return sorted(found, key=lambda item: (item[1] != "text", item[0].startswith("en/"), item[0]))
+
+
+def lighthouse_pages(root: Path) -> dict[str, str]:
+    """Home, the first chapter's index, and the section page with the most elements (the one
+    Material takes longest to set up), in Chinese."""
+    pages = {"home": "", "chapter": ""}
+    chapters = sorted(d.name for d in root.glob("ch[0-9]*") if (d / "index.html").is_file())
+    if chapters:
+        pages["chapter"] = f"{chapters[0]}/"
+        sections = [
+            f for f in root.glob(f"{chapters[0]}/*/index.html") if f.parent.name != "notebook"
+        ]
+        if sections:
+            largest = max(sections, key=lambda f: f.read_text(encoding="utf-8").count("<"))
+            pages["section"] = largest.parent.relative_to(root).as_posix() + "/"
+    return pages
+
+
 def load_average() -> str:
     return f"load {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else "load n/a"
 
@@ -207,10 +238,14 @@ def bench_site() -> None:
             print("  skipped: no Chromium")
             return
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        for kind, paths in WEIGHED_PAGES.items():
-            for path in paths:
-                weigh_page(browser, site.url, path, kind)
+        over = []
+        for path, kind in site_paths(site.root):
+            total = weigh_page(browser, site.url, path, kind)
+            if total > WEIGHT_BUDGET_KB[kind]:
+                over.append(f"/{path} ({total:.1f} KB)")
         browser.close()
+    budgets = ", ".join(f"{kind} {kb} KB" for kind, kb in WEIGHT_BUDGET_KB.items())
+    print(f"  budgets: {budgets}; over: {', '.join(over) or 'none'}")
 
 
 def resource_type(response) -> str:
@@ -222,7 +257,8 @@ def resource_type(response) -> str:
     return kind
 
 
-def weigh_page(browser, site_url: str, path: str, kind: str) -> None:
+def weigh_page(browser, site_url: str, path: str, kind: str) -> float:
+    """Print what the page transfers (by type, the largest files); return the budgeted KB."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     responses = []
@@ -252,19 +288,20 @@ def weigh_page(browser, site_url: str, path: str, kind: str) -> None:
     verdict = "within" if total <= budget else "OVER"
     label = "with every diagram drawn" if kind == "diagram" else "first visit"
     print(
-        f"  /{path:9} {kind:8} {total:6.1f} KB HTML+CSS+JS+fonts, {label} ({verdict} {budget} KB)"
+        f"  /{path:22} {kind:8} {total:6.1f} KB HTML+CSS+JS+fonts, {label} ({verdict} {budget} KB)"
     )
     if kind == "diagram":
         print(
-            f"  {'':10} on load, before any diagram is shown: {budgeted(weights[:on_load]):.1f} KB"
+            f"  {'':23} on load, before any diagram is shown: {budgeted(weights[:on_load]):.1f} KB"
         )
     by_type: dict[str, int] = {}
     for gz, kind_of, _ in weights:
         by_type[kind_of] = by_type.get(kind_of, 0) + gz
     parts = ", ".join(f"{t} {b / 1024:.1f}" for t, b in sorted(by_type.items()))
-    print(f"  {'':10} by type (KB): {parts}")
+    print(f"  {'':23} by type (KB): {parts}")
     top = ", ".join(f"{u or '/'} {gz / 1024:.1f}" for gz, _, u in sorted(weights, reverse=True)[:4])
-    print(f"  {'':10} largest (KB): {top}")
+    print(f"  {'':23} largest (KB): {top}")
+    return total
 
 
 def ensure_lighthouse() -> Path | None:
@@ -329,7 +366,7 @@ def bench_lighthouse() -> None:
         return
     site = served_site()
     print(f"lighthouse: {', '.join(LIGHTHOUSE_CATEGORIES)} ({load_average()})")
-    for name, path in LIGHTHOUSE_PAGES.items():
+    for name, path in lighthouse_pages(site.root).items():
         for form_factor, targets in LIGHTHOUSE_TARGETS.items():
             runs = []
             misses: set[str] = set()
@@ -340,9 +377,9 @@ def bench_lighthouse() -> None:
             scores = "  ".join("/".join(str(run[i]) for run in runs) for i in range(len(targets)))
             low = [c for i, c in enumerate(targets) if min(run[i] for run in runs) < targets[c]]
             verdict = "targets met" if not low else "BELOW target: " + ", ".join(low)
-            print(f"  {name:8} /{path:6} {form_factor:8} {scores}   ({verdict})")
+            print(f"  {name:8} /{path:18} {form_factor:8} {scores}   ({verdict})")
             for miss in sorted(misses):
-                print(f"  {'':26} - {miss}")
+                print(f"  {'':38} - {miss}")
     goals = "; ".join(
         f"{ff} " + " ".join(f"{c} {t}" for c, t in targets.items())
         for ff, targets in LIGHTHOUSE_TARGETS.items()

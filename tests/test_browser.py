@@ -17,6 +17,7 @@ Only one browser runs per session (the `browser` fixture in conftest.py); each t
 from __future__ import annotations
 
 import re
+import shutil
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -139,6 +140,12 @@ def site_pages(site: BuiltSite) -> list[SitePage]:
         lang = "en" if rel.startswith("en/") else "zh"
         pages.append(SitePage(path, file, lang, counts.diagrams, counts.code_blocks))
     return pages
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fresh_screenshots() -> None:
+    """The screenshots folder shows one run: no pictures of pages that no longer exist."""
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@
 Sections:
   trace       tracing every chapter example under the virtual clock vs running it for real
   build       wall time of `make build` (the other site sections measure that build, served locally)
-  site        gzip size of what a first visit loads: home and chapter indexes, every diagram page
+  site        gzip size of what a first visit loads, for every page (text and diagram budgets)
   lighthouse  Lighthouse 12 (tools/lighthouse), desktop and mobile, two runs each: home, chapter
               index, and the chapter's largest section page
   test        wall time of `make test`; only when named: python scripts/bench.py test
@@ -181,16 +181,13 @@ def served_site() -> ServedSite:
 
 
 def site_paths(root: Path) -> list[tuple[str, str]]:
-    """(URL path, kind) of the pages worth weighing, both languages: "text" for the home pages
-    and chapter index pages, "diagram" for every page with a Mermaid diagram."""
+    """(URL path, kind) of every page of the built site, both languages: "diagram" for a page
+    with a Mermaid diagram, "text" for any other (the notebook pages included)."""
     found = []
     for file in sorted(root.rglob("index.html")):
         rel = file.relative_to(root).as_posix().removesuffix("index.html")
-        bare = rel.removeprefix("en/")
-        if 'class="mermaid"' in file.read_text(encoding="utf-8"):
-            found.append((rel, "diagram"))
-        elif bare == "" or (bare.count("/") == 1 and bare.startswith("ch")):
-            found.append((rel, "text"))
+        kind = "diagram" if 'class="mermaid"' in file.read_text(encoding="utf-8") else "text"
+        found.append((rel, kind))
     return sorted(found, key=lambda item: (item[1] != "text", item[0].startswith("en/"), item[0]))
 
 

@@ -8,7 +8,7 @@ Sections:
   build       wall time of `make build` (the other site sections measure that build, served locally)
   site        gzip size of what a first visit loads, for every page (text and diagram budgets)
   lighthouse  Lighthouse 12 (tools/lighthouse), desktop and mobile, two runs each: home, chapter
-              index, and the chapter's largest section page
+              index, the chapter's largest section page and its notebook page
   test        wall time of `make test`; only when named: python scripts/bench.py test
 """
 
@@ -192,8 +192,9 @@ def site_paths(root: Path) -> list[tuple[str, str]]:
 
 
 def lighthouse_pages(root: Path) -> dict[str, str]:
-    """Home, the first chapter's index, and the section page with the most elements (the one
-    Material takes longest to set up), in Chinese."""
+    """Home, the first chapter's index, the section page with the most elements (the one
+    Material takes longest to set up), and the chapter's notebook page, in Chinese. The issue's
+    targets are for the home and chapter pages; the others are printed so that they are seen."""
     pages = {"home": "", "chapter": ""}
     chapters = sorted(d.name for d in root.glob("ch[0-9]*") if (d / "index.html").is_file())
     if chapters:
@@ -204,6 +205,8 @@ def lighthouse_pages(root: Path) -> dict[str, str]:
         if sections:
             largest = max(sections, key=lambda f: f.read_text(encoding="utf-8").count("<"))
             pages["section"] = largest.parent.relative_to(root).as_posix() + "/"
+        if (root / chapters[0] / "notebook" / "index.html").is_file():
+            pages["notebook"] = f"{chapters[0]}/notebook/"
     return pages
 
 

@@ -45,6 +45,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 if __package__ in (None, ""):  # run as a script: make `scripts` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from scripts import markdown_source as md
 from scripts.catalog import (
     EXAMPLES_DIR,
     HELPER_MODULES,
@@ -374,10 +375,6 @@ def transcript(example: Path) -> str:
 # ---------------------------------------------------------------------------------------------
 # A chapter page: title, sections (heading, first paragraph, examples in page order)
 
-_FENCE = re.compile(r"^\s*(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
-_HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.+?)\s*$")
-_ATTR_LIST = re.compile(r"\s*\{:?\s*(?P<attrs>[^}]*)\}\s*$")
-_SNIPPET = re.compile(r'-{1,}8<-{1,}\s+"(?P<target>examples/[^"]+)"')
 # A block opening with one of these is not a paragraph of prose.
 _LIST_ITEM = re.compile(r"^(?:[-*+]|\d+\.)\s")
 _NOT_PROSE = ("===", "!!!", "???", "--8<--", "<", "|", "{", "*[", "[^", ":::", "$$")
@@ -405,29 +402,16 @@ class ChapterPage:
         return self.intro_examples + [e for s in self.sections for e in s.examples]
 
 
-def _heading(text: str) -> tuple[str, str | None]:
-    match = _ATTR_LIST.search(text)
-    if not match:
-        return text.strip(), None
-    ids = re.findall(r"#([A-Za-z0-9_-]+)", match.group("attrs"))
-    return text[: match.start()].strip(), (ids[0] if ids else None)
-
-
 def parse_page(text: str) -> ChapterPage:
     """Headings, the first paragraph after each, and the example includes, in page order.
 
     The H1 and the paragraph under it are the page's title and intro; examples included before
     the first H2 are its `intro_examples` (a section page shows them under its title).
     """
-    lines = text.splitlines()
-    if lines and lines[0].strip() == "---":  # front matter
-        end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), 0)
-        lines = lines[end + 1 :]
     title, title_id, intro = "", None, ""
     intro_examples: list[str] = []
     sections: list[Section] = []
     current: Section | None = None  # None: before the first H2 (the H1's introduction)
-    fence: str | None = None
     block: list[str] = []
     paragraph_taken = False
 
@@ -448,37 +432,29 @@ def parse_page(text: str) -> ChapterPage:
             current.paragraph = taken
         block.clear()
 
-    for line in lines:
-        for match in _SNIPPET.finditer(line):
-            target = match.group("target")
-            if ":" not in target and posixpath.basename(target) not in HELPER_MODULES:
-                (intro_examples if current is None else current.examples).append(target)
-        fence_match = _FENCE.match(line)
-        if fence is not None:
-            closing = fence_match and fence_match.group("fence").startswith(fence)
-            if closing and not fence_match.group("info").strip():  # type: ignore[union-attr]
-                fence = None
+    for line in md.lines(text):
+        target = md.snippet(line) or ""
+        whole_example = target.startswith("examples/") and ":" not in target  # not a section
+        if whole_example and posixpath.basename(target) not in HELPER_MODULES:
+            (intro_examples if current is None else current.examples).append(target)
+        if line.fence:
+            close_block()  # a block opens (when one closes, no prose is pending)
+        if line.fence or line.code:
             continue
-        if fence_match:
-            close_block()
-            fence = fence_match.group("fence")
-            continue
-        heading = _HEADING.match(line)
+        heading = md.heading(line)
         if heading:
             close_block()
-            level = len(heading.group("hashes"))
-            text_, id_ = _heading(heading.group("text"))
-            if level == 1 and not title:
-                title, title_id = text_, id_
+            if heading.level == 1 and not title:
+                title, title_id = heading.title, heading.id
             else:
-                current = Section(level, text_, id_)
+                current = Section(heading.level, heading.title, heading.id)
                 sections.append(current)
             paragraph_taken = False
             continue
-        if not line.strip():
+        if not line.text.strip():
             close_block()
-        elif block or not line.startswith((" ", "\t")):
-            block.append(line)
+        elif block or not line.text.startswith((" ", "\t")):
+            block.append(line.text)
     close_block()
     if not title:
         raise NotebookError("the page has no '# title' heading")
@@ -529,26 +505,6 @@ def rewrite_links(markdown: str, page_src: str) -> str:
 # A chapter's pages, in reading order
 
 
-def _outside_code(text: str) -> list[str]:
-    """The lines of a page outside its front matter and fenced code blocks."""
-    lines = text.splitlines()
-    if lines and lines[0].strip() == "---":  # front matter
-        end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), 0)
-        lines = lines[end + 1 :]
-    found: list[str] = []
-    fence: str | None = None
-    for line in lines:
-        match = _FENCE.match(line)
-        if fence is not None:
-            if match and match.group("fence").startswith(fence) and not match.group("info").strip():
-                fence = None
-        elif match:
-            fence = match.group("fence")
-        else:
-            found.append(line)
-    return found
-
-
 def chapter_pages(docs_dir: Path, chapter: str) -> list[str]:
     """The chapter's pages in reading order, as page_src: ['ch02/index.md', 'ch02/tasks.md', ...].
 
@@ -561,8 +517,10 @@ def chapter_pages(docs_dir: Path, chapter: str) -> list[str]:
     directory = docs_dir / chapter
     index = directory / "index.md"
     linked: list[str] = []
-    for line in _outside_code(index.read_text(encoding="utf-8")):
-        for match in _LINK.finditer(line):
+    for line in md.lines(index.read_text(encoding="utf-8")):
+        if line.code or line.fence:
+            continue
+        for match in _LINK.finditer(line.text):
             target = match.group("target")
             if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I) or target.startswith("/"):
                 continue  # absolute URL or site-absolute path

@@ -17,15 +17,12 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from scripts import markdown_source as md
 from scripts.catalog import REPO, example_files, helper_files, relative
 
 DOCS = REPO / "docs"
 LANGS = ("zh", "en")
 
-_FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})\s*(?P<info>[^\s`{]*)(?P<rest>.*)$")
-_SNIPPET = re.compile(r'^\s*-{1,}8<-{1,}\s+"(?P<target>[^"]+)"\s*$')
-_HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.+?)\s*$")
-_HEADING_ID = re.compile(r"\{\s*[^}]*#(?P<id>[A-Za-z0-9_-]+)[^}]*\}\s*$")
 _PYTHON_LANGS = {"py", "python", "python3", "py3", "pycon", "pyi"}
 
 
@@ -48,68 +45,23 @@ def pages(lang: str) -> dict[Path, Page]:
     }
 
 
-def _body_lines(page: Page) -> list[tuple[int, str, bool]]:
-    """(line number, line, inside a fenced block) with front matter skipped."""
-    lines = page.text.splitlines()
-    start = 0
-    if lines and lines[0].strip() == "---":
-        start = next((i + 1 for i in range(1, len(lines)) if lines[i].strip() == "---"), 0)
-    out, fence = [], None
-    for i in range(start, len(lines)):
-        line = lines[i]
-        m = _FENCE.match(line)
-        if m and fence is None:
-            fence = m.group("fence")
-            out.append((i + 1, line, False))
-        elif m and fence and m.group("fence").startswith(fence) and not m.group("info"):
-            fence = None
-            out.append((i + 1, line, False))
-        else:
-            out.append((i + 1, line, fence is not None))
-    return out
-
-
 def includes(page: Page) -> list[str]:
     """Snippet targets in order, e.g. 'examples/ch02/util.py:delay'."""
-    return [m.group("target") for _, line, _ in _body_lines(page) if (m := _SNIPPET.match(line))]
+    return [target for _, target in md.snippets(page.text)]
 
 
 def headings(page: Page) -> list[tuple[int, str, str | None]]:
     """(line, heading text, explicit id or None) for every Markdown heading outside code."""
-    found = []
-    for lineno, line, in_code in _body_lines(page):
-        if in_code:
-            continue
-        m = _HEADING.match(line)
-        if m:
-            idm = _HEADING_ID.search(m.group("text"))
-            found.append((lineno, m.group("text"), idm.group("id") if idm else None))
-    return found
+    return [(h.line, h.text, h.id) for h in md.headings(page.text)]
 
 
 def pasted_python(page: Page) -> list[int]:
     """Lines where a Python block starts whose body is not only snippet includes."""
-    bad, lines = [], page.text.splitlines()
-    i = 0
-    while i < len(lines):
-        m = _FENCE.match(lines[i])
-        if not m:
-            i += 1
-            continue
-        fence, lang = m.group("fence"), m.group("info").lower().lstrip(".")
-        j = i + 1
-        while j < len(lines) and not lines[j].strip().startswith(fence):
-            j += 1
-        body = [ln for ln in lines[i + 1 : j] if ln.strip()]
-        if lang in _PYTHON_LANGS and not all(_SNIPPET.match(ln) for ln in body):
-            bad.append(i + 1)
-        i = j + 1
-    return bad
-
-
-def _included_lines(page: Page) -> list[tuple[int, str]]:
     return [
-        (n, m.group("target")) for n, line, _ in _body_lines(page) if (m := _SNIPPET.match(line))
+        block.line
+        for block in md.code_blocks(page.text)
+        if block.lang in _PYTHON_LANGS
+        and not all(md.snippet(line) for line in block.body if line.text.strip())
     ]
 
 
@@ -134,25 +86,17 @@ def _differences(
 def missing_includes(page: Page) -> list[str]:
     """Messages for snippet includes whose file does not exist, with the page's line number."""
     return [
-        f"{page.name}:{lineno}: includes {target!r}, but {_include_path(target)} does not exist; "
-        "create the file or correct the path (paths are relative to the repository root)"
-        for lineno, line, _ in _body_lines(page)
-        if (m := _SNIPPET.match(line))
-        and not (REPO / _include_path(target := m.group("target"))).exists()
-        and not _include_path(target).startswith("build/generated/")  # written during the build
+        f"{page.name}:{lineno}: includes {target!r}, but {md.include_path(target)} does not "
+        "exist; create the file or correct the path (paths are relative to the repository root)"
+        for lineno, target in md.snippets(page.text)
+        if not (REPO / md.include_path(target)).exists()
+        and not md.include_path(target).startswith("build/generated/")  # written during the build
     ]
 
 
 def description(page: Page) -> str | None:
-    m = re.match(r"^---\n(?P<fm>.*?)\n---\n", page.text, re.S)
-    if not m:
-        return None
-    d = re.search(r"^description:\s*(?P<d>.+)$", m.group("fm"), re.M)
+    d = re.search(r"^description:\s*(?P<d>.+)$", "\n".join(md.front_matter(page.text)), re.M)
     return d.group("d").strip() if d else None
-
-
-def _include_path(target: str) -> str:
-    return re.sub(r":[A-Za-z0-9_,:-]+$", "", target)
 
 
 def problems() -> list[str]:
@@ -190,10 +134,10 @@ def problems() -> list[str]:
             found.append(
                 f"{zh.name} and {en.name}: included files differ (both must include the same "
                 "files in the same order): "
-                + _differences(zh, _included_lines(zh), en, _included_lines(en))
+                + _differences(zh, md.snippets(zh.text), en, md.snippets(en.text))
             )
     for lang in LANGS:
-        included = {_include_path(t) for page in site[lang].values() for t in includes(page)}
+        included = {md.include_path(t) for page in site[lang].values() for t in includes(page)}
         for example in example_files():
             for f in (example, *helper_files(example)):
                 if relative(f) not in included:

@@ -63,13 +63,13 @@ OUT_DIR = REPO / "build" / "generated" / "notebooks"
 METADATA_KEY = "asyncio_notes"  # cell metadata: which example file a cell comes from
 
 # ---------------------------------------------------------------------------------------------
-# Text in each language. Everything else in a notebook comes from the chapter page or the files.
+# Text in each language. Everything else in a notebook comes from the chapter's pages or the files.
 
 TEXT = {
     "zh": {
         "title": "{title} · Notebook",
         "about": (
-            "这个 Notebook 由[章节页面]({page})和 `{examples}` 中的示例文件自动生成，"
+            "这个 Notebook 由[本章的网页]({page})和 `{examples}` 中的示例文件自动生成，"
             "请不要手工修改。每个代码单元格就是一个示例文件；Jupyter 里事件循环已经在运行，"
             "所以文件末尾的 `asyncio.run(main())` 在这里写成了 `await main()`。"
             "单元格下方的输出来自经过检查的那次运行：示例在虚拟时钟下运行，所以打印出的耗时是精确值；"
@@ -83,7 +83,7 @@ TEXT = {
             "# 示例文件用 `from util import ...` 导入这些辅助函数；\n"
             "# 把它们注册为模块 util，这些导入在 Notebook 里也能照常工作。"
         ),
-        "section_link": "[在章节页面阅读这一节 →]({url})",
+        "section_link": "[在网页上阅读这一节 →]({url})",
         "cannot_run": (
             "**`{path}` 不能在 Notebook 里运行。** {reason}"
             "请在仓库根目录下用终端运行这个文件：\n\n"
@@ -134,7 +134,7 @@ TEXT = {
             "# The example files import these helpers with `from util import ...`;\n"
             "# registering them as the module util makes those imports work in the notebook too."
         ),
-        "section_link": "[Read this section on the chapter page →]({url})",
+        "section_link": "[Read this section on the site →]({url})",
         "cannot_run": (
             "**`{path}` cannot run in a notebook.** {reason} "
             "Run the file in a terminal from the repository root instead:\n\n"
@@ -817,7 +817,7 @@ def slim_notebook_html(content: str) -> tuple[str, list[Heading]]:
     * Drops scripts that load from third-party hosts: MathJax (cdnjs) and its configuration,
       and the Mermaid loader (an `import()` from cdnjs); keeps the small copy-button script.
     * A markdown cell's id is the section's heading id (fixed by the builder); the heading inside
-      it gets that id, so `#async-await` works here as on the chapter page (nbconvert would
+      it gets that id, so `#async-await` works here as on the section page (nbconvert would
       derive ids from the heading text, which for Chinese headings are empty).
 
     Returns the HTML and its headings (for the page's table of contents).

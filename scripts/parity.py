@@ -2,7 +2,8 @@
 
 - the Chinese and English sites have the same pages;
 - each pair of pages has the same explicit heading ids and includes the same files, in order;
-- every example is included by both languages; no Python is pasted into Markdown.
+- every example is included by both languages; no Python is pasted into Markdown;
+- a chapter index's contents list names each page by its title.
 Run `python scripts/parity.py` for a report.
 """
 
@@ -24,6 +25,10 @@ DOCS = REPO / "docs"
 LANGS = ("zh", "en")
 
 _PYTHON_LANGS = {"py", "python", "python3", "py3", "pycon", "pyi"}
+# A contents-list entry of a chapter's index page: "- [Title](page.md)..."
+_CONTENTS_ITEM = re.compile(
+    r"^\s*[-*+]\s+\[(?P<text>[^\]]+)\]\((?P<target>[^)#\s/]+\.md)(?:#[^)]*)?\)"
+)
 
 
 @dataclass
@@ -99,6 +104,26 @@ def description(page: Page) -> str | None:
     return d.group("d").strip() if d else None
 
 
+def contents_titles(index: Page, site: dict[Path, Page]) -> list[str]:
+    """A chapter index's contents list must name each page by its title (its H1), so that the
+    list, the nav (which shows the H1) and the page itself cannot tell readers different things."""
+    found = []
+    for line in md.lines(index.text):
+        m = None if line.code else _CONTENTS_ITEM.match(line.text)
+        if not m:
+            continue
+        target = site.get(index.path.parent / m.group("target"))
+        if target is None:
+            continue  # a missing page is reported by the notebook builder and MkDocs
+        title = next((h.title for h in md.headings(target.text) if h.level == 1), None)
+        if title is not None and m.group("text") != title:
+            found.append(
+                f"{index.name}:{line.number}: the contents list calls {m.group('target')} "
+                f"'{m.group('text')}' but its title is '{title}'; use the page's title"
+            )
+    return found
+
+
 def problems() -> list[str]:
     """Every rule violation, as messages naming the page, line and what to do."""
     found: list[str] = []
@@ -123,6 +148,8 @@ def problems() -> list[str]:
                 )
             if not description(page):
                 found.append(f"{page.name}: front matter has no 'description:'")
+            if path.name == "index.md" and path.parent.name.startswith("ch"):
+                found += contents_titles(page, site[page.lang])
         zh_ids = [(line, hid) for line, _, hid in headings(zh) if hid]
         en_ids = [(line, hid) for line, _, hid in headings(en) if hid]
         if [h for _, h in zh_ids] != [h for _, h in en_ids]:

@@ -70,6 +70,13 @@ BREAKAGES: dict[str, tuple[Callable[[Path], None], str]] = {
         ],
         "async_await.py is not included by any zh page",
     ),
+    "contents list names a page differently": (
+        lambda d: _edit(
+            d / "zh" / "ch02" / "index.md",
+            lambda t: t.replace("[任务](tasks.md)", "[任务们](tasks.md)"),
+        ),
+        "the contents list calls tasks.md '任务们' but its title is '任务'",
+    ),
     "no description": (
         lambda d: _edit(d / "zh" / "index.md", lambda t: t.replace("description:", "summary:", 1)),
         "has no 'description:'",

@@ -24,6 +24,7 @@ from urllib.parse import urljoin
 import nbformat
 import pytest
 
+from scripts import markdown_source as md
 from scripts import parity
 from scripts.catalog import REPO, example_files, expected_output, relative
 from scripts.notebooks import (
@@ -362,8 +363,7 @@ def test_sections_follow_the_chapter_pages_and_link_back_to_them(
         nb = load(notebooks, lang, chapter)
         sections = [c for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("#")]
         title, *rest = sections
-        index_headings = parity.headings(index)
-        assert title.source.startswith(f"# {_without_attrs(index_headings[0][1])} · ")
+        assert title.source.startswith(f"# {md.headings(index.text)[0].title} · ")
         assert "](../)" in title.source, "no link to the chapter page"
         site = f"https://example.org/{lang}/"
         notebook_url = f"{site}{chapter}/notebook/"
@@ -372,14 +372,12 @@ def test_sections_follow_the_chapter_pages_and_link_back_to_them(
         for page in pages:
             stem = page.path.with_suffix("").as_posix()
             page_url = f"{site}{stem.removesuffix('/index')}/"
-            lines = page.text.splitlines()
-            for number, (lineno, text, hid) in enumerate(parity.headings(page)):
+            for number, heading in enumerate(md.headings(page.text)):
                 if page is index and number == 0:
                     continue  # the title cell
-                level = len(lines[lineno - 1]) - len(lines[lineno - 1].lstrip("#"))
                 shift = 0 if page is index else 1  # a section page's H1 is a section: ##
-                url = page_url if number == 0 else f"{page_url}#{hid}"
-                expected.append((level + shift, _without_attrs(text), hid, url))
+                url = page_url if number == 0 else f"{page_url}#{heading.id}"
+                expected.append((heading.level + shift, heading.title, heading.id, url))
         assert [c.id for c in rest] == [hid for _, _, hid, _ in expected]
         for cell, (level, text, _, url) in zip(rest, expected, strict=True):
             first_line = cell.source.splitlines()[0]
@@ -413,10 +411,6 @@ def test_chapter_2_pages_follow_its_contents_list_and_the_nav(lang: str) -> None
     config = (REPO / ("mkdocs.yml" if lang == "zh" else "mkdocs.en.yml")).read_text("utf-8")
     nav = re.findall(r"^\s*- (?:[^\n]+: )?(ch02/[\w./-]+\.md)\s*$", config, re.M)
     assert nav == pages
-
-
-def _without_attrs(heading: str) -> str:
-    return re.sub(r"\s*\{[^}]*\}$", "", heading)
 
 
 def test_parse_page_takes_heading_first_paragraph_and_includes() -> None:

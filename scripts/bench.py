@@ -1,7 +1,7 @@
 """Figures about the project's tooling, printed for people to read (no pass/fail).
 
-    python scripts/bench.py          # every section but `test`
-    python scripts/bench.py trace    # one section
+    python scripts/bench.py               # every section (`make bench`; about ten minutes)
+    python scripts/bench.py trace site    # some sections
 
 Sections:
   trace       tracing every chapter example under the virtual clock vs running it for real
@@ -9,7 +9,7 @@ Sections:
   site        gzip size of what a first visit loads, for every page (text and diagram budgets)
   lighthouse  Lighthouse 12 (tools/lighthouse), desktop and mobile, two runs each: home, chapter
               index, the chapter's largest section page and its notebook page
-  test        wall time of `make test`; only when named: python scripts/bench.py test
+  test        wall time of the whole `make test`
 """
 
 from __future__ import annotations
@@ -84,11 +84,10 @@ def bench_trace() -> None:
 # --- The built site: build and test times, what a page weighs, Lighthouse ----------------------
 
 LIGHTHOUSE_DIR = REPO / "tools" / "lighthouse"  # lighthouse pinned in package.json / package-lock
-# Page weight budgets (KB after gzip) for what a first visit loads: HTML, CSS, JS and fonts.
-# Text pages: the home pages and each chapter's index; diagram pages: every page with a diagram
+# Page weight budgets (KB after gzip) for everything a first visit transfers: HTML, CSS, JS,
+# fonts, images and data. Diagram pages: every page with a diagram; text pages: every other page
 # (found in the built site, so a new chapter is weighed without editing this file).
 WEIGHT_BUDGET_KB = {"text": 90, "diagram": 300}
-BUDGETED_TYPES = ("document", "stylesheet", "script", "font")
 LIGHTHOUSE_CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 LIGHTHOUSE_TARGETS = {
     "desktop": {"performance": 98, "accessibility": 100, "best-practices": 100, "seo": 95},
@@ -113,6 +112,11 @@ DRAW_EVERY_DIAGRAM = """() => {
   waiting.find(el => el.getClientRects().length > 0)?.scrollIntoView({block: "center"})
   return false
 }"""
+
+
+# The Mermaid diagram types on the page (the first word of each source, after any front matter).
+DIAGRAM_TYPES = """() => [...new Set([...document.querySelectorAll("pre.mermaid")].map(pre =>
+  pre.textContent.replace(/^\\s*---[\\s\\S]*?\\n---\\s*/, "").trim().split(/\\s/)[0]))].sort()"""
 
 
 @dataclass
@@ -243,6 +247,8 @@ def bench_site() -> None:
             total = weigh_page(browser, site.url, path, kind)
             if total > WEIGHT_BUDGET_KB[kind]:
                 over.append(f"/{path} ({total:.1f} KB)")
+        for home, query in (("", "协程"), ("en/", "coroutine")):
+            weigh_first_search(browser, site.url, home, query)
         browser.close()
     budgets = ", ".join(f"{kind} {kb} KB" for kind, kb in WEIGHT_BUDGET_KB.items())
     print(f"  budgets: {budgets}; over: {', '.join(over) or 'none'}")
@@ -266,42 +272,67 @@ def weigh_page(browser, site_url: str, path: str, kind: str) -> float:
     page.goto(site_url + path, wait_until="load")
     page.wait_for_load_state("networkidle")
     on_load = len(responses)
+    types = page.evaluate(DIAGRAM_TYPES) if kind == "diagram" else []
     if kind == "diagram":  # then every diagram: its tab shown, scrolled to until drawn
         page.evaluate(SHOW_DIAGRAM_TABS)
         page.wait_for_function(DRAW_EVERY_DIAGRAM, timeout=120_000, polling=300)
         page.wait_for_load_state("networkidle")
-    weights = []  # (gzip bytes, resource type, path), in request order
-    for response in responses:
-        try:
-            body = response.body()
-        except Exception:  # a redirect or an aborted request has no body
-            body = b""
-        gz = len(gzip.compress(body, compresslevel=6)) if body else 0
-        weights.append((gz, resource_type(response), response.url.removeprefix(site_url)))
+    weights = [  # (gzip KB, resource type, path), in request order
+        (gzip_kb([r]), resource_type(r), r.url.removeprefix(site_url)) for r in responses
+    ]
     context.close()
 
     def budgeted(items: list) -> float:
-        return sum(gz for gz, kind_of, _ in items if kind_of in BUDGETED_TYPES) / 1024
+        return sum(kb for kb, _, _ in items)
 
     budget = WEIGHT_BUDGET_KB[kind]
     total = budgeted(weights)
     verdict = "within" if total <= budget else "OVER"
     label = "with every diagram drawn" if kind == "diagram" else "first visit"
-    print(
-        f"  /{path:22} {kind:8} {total:6.1f} KB HTML+CSS+JS+fonts, {label} ({verdict} {budget} KB)"
-    )
+    print(f"  /{path:22} {kind:8} {total:6.1f} KB, {label} ({verdict} {budget} KB)")
     if kind == "diagram":
         print(
-            f"  {'':23} on load, before any diagram is shown: {budgeted(weights[:on_load]):.1f} KB"
+            f"  {'':23} on load, before any diagram is shown: {budgeted(weights[:on_load]):.1f} KB;"
+            f" diagram types: {', '.join(types)} (each loads its own Mermaid code)"
         )
-    by_type: dict[str, int] = {}
-    for gz, kind_of, _ in weights:
-        by_type[kind_of] = by_type.get(kind_of, 0) + gz
-    parts = ", ".join(f"{t} {b / 1024:.1f}" for t, b in sorted(by_type.items()))
+    by_type: dict[str, float] = {}
+    for kb, kind_of, _ in weights:
+        by_type[kind_of] = by_type.get(kind_of, 0) + kb
+    parts = ", ".join(f"{t} {kb:.1f}" for t, kb in sorted(by_type.items()))
     print(f"  {'':23} by type (KB): {parts}")
-    top = ", ".join(f"{u or '/'} {gz / 1024:.1f}" for gz, _, u in sorted(weights, reverse=True)[:4])
+    top = ", ".join(f"{u or '/'} {kb:.1f}" for kb, _, u in sorted(weights, reverse=True)[:4])
     print(f"  {'':23} largest (KB): {top}")
     return total
+
+
+def gzip_kb(responses: list) -> float:
+    total = 0
+    for response in responses:
+        try:
+            body = response.body()
+        except Exception:  # a redirect or an aborted request has no body
+            body = b""
+        total += len(gzip.compress(body, compresslevel=6)) if body else 0
+    return total / 1024
+
+
+def weigh_first_search(browser, site_url: str, home: str, query: str) -> None:
+    """What opening search the first time downloads (the index, the worker and its languages,
+    held back at page load by overrides/assets/javascripts/search-on-demand.js)."""
+    page = browser.new_page()
+    page.goto(site_url + home, wait_until="load")
+    page.wait_for_load_state("networkidle")
+    responses = []
+    page.on("response", lambda response: responses.append(response))
+    box = page.locator(".md-search__input")
+    box.click()
+    box.fill(query)
+    box.press("End")
+    page.locator(".md-search-result__item").first.wait_for(timeout=30_000)
+    page.wait_for_load_state("networkidle")
+    files = ", ".join(r.url.removeprefix(site_url) for r in responses)
+    print(f"  /{home:22} first search for {query}: {gzip_kb(responses):.1f} KB more ({files})")
+    page.close()
 
 
 def ensure_lighthouse() -> Path | None:
@@ -388,7 +419,7 @@ def bench_lighthouse() -> None:
 
 
 def bench_test() -> None:
-    """Wall time of the whole `make test` (slow: only when asked for by name)."""
+    """Wall time of the whole `make test`."""
     start = time.perf_counter()
     proc = subprocess.run(["make", "test"], cwd=REPO, capture_output=True, text=True)
     seconds = time.perf_counter() - start
@@ -406,8 +437,6 @@ SECTIONS: dict[str, Callable[[], None]] = {
     "lighthouse": bench_lighthouse,
     "test": bench_test,
 }
-# Run only when named, e.g. `python scripts/bench.py test`: they take minutes.
-ON_REQUEST = {"test"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -415,13 +444,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "sections",
         nargs="*",
-        help=f"any of: {', '.join(SECTIONS)} (default: all but {', '.join(sorted(ON_REQUEST))})",
+        help=f"any of: {', '.join(SECTIONS)} (default: all)",
     )
     args = parser.parse_args(argv)
     unknown = [name for name in args.sections if name not in SECTIONS]
     if unknown:
         parser.error(f"unknown section(s): {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
-    for name in args.sections or [name for name in SECTIONS if name not in ON_REQUEST]:
+    for name in args.sections or list(SECTIONS):
         SECTIONS[name]()
     return 0
 

@@ -87,4 +87,7 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
     page.meta.setdefault("description", _notebook_description(page, config))
     page.toc = get_toc(toc_tree(headings))
     page.meta["template"] = "notebook.html"  # overrides/notebook.html: stylesheet, download link
+    # The notebook repeats the chapter's pages word for word: in the index it would double every
+    # result and the index's size (what a reader downloads on first searching).
+    page.meta["search"] = {"exclude": True}
     return html

@@ -6,7 +6,8 @@
 - On a phone nothing is wider than the screen.
 - The language switcher, clicked, lands on the same page in the other language.
 - Search finds Chinese words on the Chinese site and English words on the English one, and only
-  offers pages of the language being read.
+  offers pages of the language being read; ?q= and ?h= work. No page downloads the search index
+  or worker before the reader opens search.
 - Every code block has a copy button that copies it.
 - With JavaScript off, text and code are readable and diagrams say why they are not shown.
 - A missing page gets that language's 404 page, fully styled, under / and under /en/.
@@ -37,6 +38,8 @@ SCREENSHOTS = REPO / "screenshots"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 CJK = re.compile(r"[\u4e00-\u9fff]")
+# What Material's search downloads: the index and the worker with its lunr languages.
+SEARCH_DOWNLOADS = re.compile(r"/search/search_index\.json|/workers/search\.|/lunr/")
 
 # Marks the tab labels whose panel holds a diagram (data-qa-diagram-tab), and returns how many.
 MARK_DIAGRAM_TABS = """() => {
@@ -305,6 +308,9 @@ def test_every_page_loads_cleanly_and_renders_its_diagrams(
         problems += [f"/{info.path}: {p}" for p in watch.problems]
         if any(r.endswith("sitemap.xml") for r in watch.requests):
             problems.append(f"/{info.path}: Material fetched a sitemap (alternates not hidden)")
+        searching = [r for r in watch.requests if SEARCH_DOWNLOADS.search(r)]
+        if searching:  # overrides/assets/javascripts/search-on-demand.js holds them back
+            problems.append(f"/{info.path}: loaded search before it was opened: {searching}")
     assert not problems, "\n".join(problems)
 
 
@@ -393,6 +399,22 @@ def test_search_finds_words_in_the_language_being_read(
         chinese = [text for _, text in links if CJK.search(text)]
         assert not chinese, f"Chinese results on the English site: {chinese}"
     assert not elsewhere, f"results outside the {lang} site: {elsewhere}"
+    assert not watch.problems, "\n".join(watch.problems)
+
+
+def test_search_from_the_address_bar(site_server: str, new_context) -> None:
+    """?q= opens search with the query's results; ?h= (a search result's link) highlights the
+    words on the page. Both need the index, which pages otherwise load only when search opens."""
+    context = new_context(viewport=DESKTOP)
+    watch = Watch(site_server)
+    page = open_page(context, site_server, "en/?q=coroutine", watch)
+    results = page.locator(".md-search-result__item a.md-search-result__link")
+    results.first.wait_for(timeout=20_000)
+    assert page.evaluate("document.getElementById('__search').checked"), "search did not open"
+    visit(page, site_server, "ch02/tasks/?h=事件循环", watch)
+    marks = page.locator("article mark")
+    marks.first.wait_for(timeout=20_000)
+    assert "事件循环" in marks.first.text_content()
     assert not watch.problems, "\n".join(watch.problems)
 
 

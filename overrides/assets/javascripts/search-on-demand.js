@@ -1,0 +1,95 @@
+// Search on demand. On every page load, Material (9.8.2, pinned) starts its search worker and
+// downloads the search index: about 40 KB gzip on this site, a third of a first visit, although
+// most visits never search. This script runs before Material's bundle (both are deferred; it comes
+// first in the page) and holds both back until the reader goes for search:
+//   - the XMLHttpRequest for search/search_index.json is opened but not sent;
+//   - `new Worker(".../workers/search.*.js")` returns a stand-in that queues what Material posts;
+//   - the first time the search toggle is switched on or the search box gets focus (a click, a
+//     tap, Material's keyboard shortcuts, or ?q= in the URL), or at once when the page was opened
+//     from a search result (?h=, which Material highlights with the index), the request is sent
+//     and the real worker started, with what Material posted to the stand-in meanwhile.
+// Material itself sends no query before the worker has answered its set-up message.
+// tests/test_browser.py checks that pages load neither file and that search, ?q= and ?h= work.
+(function () {
+  "use strict";
+
+  var INDEX = /\/search\/search_index\.json(\?|$)/;
+  var WORKER = /\/workers\/search\.[^/]*\.js(\?|$)/;
+  var pending = [];
+
+  function start() {
+    if (!pending) return;
+    var run = pending;
+    pending = null;
+    run.forEach(function (go) { go(); });
+  }
+
+  function whenStarted(go) {
+    if (pending) pending.push(go);
+    else go();
+  }
+
+  var open = XMLHttpRequest.prototype.open;
+  var send = XMLHttpRequest.prototype.send;
+  var held = new WeakSet();
+  XMLHttpRequest.prototype.open = function (method, url) {
+    if (INDEX.test(String(url))) held.add(this);
+    else held.delete(this);
+    return open.apply(this, arguments);
+  };
+  XMLHttpRequest.prototype.send = function () {
+    var request = this;
+    var args = arguments;
+    if (!held.has(request)) return send.apply(request, args);
+    whenStarted(function () { send.apply(request, args); });
+  };
+
+  var RealWorker = window.Worker;
+
+  function SearchWorker(url, options) {
+    var worker = null;
+    var listeners = [];
+    var early = []; // posted before the worker exists
+
+    this.postMessage = function (message) {
+      if (worker) worker.postMessage(message);
+      else early.push(message);
+    };
+    this.addEventListener = function (type, listener, opts) {
+      if (worker) worker.addEventListener(type, listener, opts);
+      else listeners.push([type, listener, opts]);
+    };
+    this.removeEventListener = function (type, listener, opts) {
+      if (worker) worker.removeEventListener(type, listener, opts);
+      else listeners = listeners.filter(function (l) { return l[0] !== type || l[1] !== listener; });
+    };
+    var ended = false;
+    this.terminate = function () {
+      ended = true;
+      if (worker) worker.terminate();
+    };
+
+    whenStarted(function () {
+      if (ended) return;
+      worker = new RealWorker(url, options);
+      listeners.forEach(function (l) { worker.addEventListener(l[0], l[1], l[2]); });
+      early.forEach(function (message) { worker.postMessage(message); });
+      early = listeners = null;
+    });
+  }
+
+  window.Worker = function (url, options) {
+    if (WORKER.test(String(url))) return new SearchWorker(url, options);
+    return new RealWorker(url, options);
+  };
+  window.Worker.prototype = RealWorker.prototype;
+
+  var params = new URLSearchParams(location.search);
+  if (params.has("h")) start();
+  document.addEventListener("change", function (event) {
+    if (event.target.id === "__search" && event.target.checked) start();
+  }, true);
+  document.addEventListener("focusin", function (event) {
+    if (event.target.matches && event.target.matches(".md-search__input")) start();
+  }, true);
+})();

@@ -134,6 +134,15 @@ def test_one_search_index_per_language(built_site: BuiltSite) -> None:
     assert not mostly_chinese, f"Chinese sections in the en index: {mostly_chinese}"
 
 
+def test_notebook_pages_are_not_in_the_search_index(built_site: BuiltSite) -> None:
+    """A notebook repeats its chapter's pages: indexed, it would double every result."""
+    for root in (built_site.root, built_site.root / "en"):
+        docs = _search_index(root)["docs"]
+        assert any(d["location"].startswith("ch02/") for d in docs)
+        notebook = [d["location"] for d in docs if "/notebook/" in d["location"]]
+        assert not notebook, f"{root}: notebook sections in the search index: {notebook[:3]}"
+
+
 @pytest.mark.parametrize("word", ["协程", "事件循环", "并发"])
 def test_chinese_index_is_segmented_into_words(built_site: BuiltSite, word: str) -> None:
     """jieba splits Chinese at build time; without it multi-character words find nothing."""

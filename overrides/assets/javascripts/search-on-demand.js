@@ -1,5 +1,5 @@
 // Search on demand. On every page load, Material (9.8.2, pinned) starts its search worker and
-// downloads the search index: about 40 KB gzip on this site, a third of a first visit, although
+// downloads the search index: about 30 KB gzip on this site, a third of a text page, although
 // most visits never search. This script runs before Material's bundle (both are deferred; it comes
 // first in the page) and holds both back until the reader goes for search:
 //   - the XMLHttpRequest for search/search_index.json is opened but not sent;

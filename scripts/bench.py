@@ -278,7 +278,7 @@ def weigh_page(browser, site_url: str, path: str, kind: str) -> float:
         page.wait_for_function(DRAW_EVERY_DIAGRAM, timeout=120_000, polling=300)
         page.wait_for_load_state("networkidle")
     weights = [  # (gzip KB, resource type, path), in request order
-        (gzip_kb([r]), resource_type(r), r.url.removeprefix(site_url)) for r in responses
+        (gzip_kb(r), resource_type(r), r.url.removeprefix(site_url)) for r in responses
     ]
     context.close()
 
@@ -305,15 +305,13 @@ def weigh_page(browser, site_url: str, path: str, kind: str) -> float:
     return total
 
 
-def gzip_kb(responses: list) -> float:
-    total = 0
-    for response in responses:
-        try:
-            body = response.body()
-        except Exception:  # a redirect or an aborted request has no body
-            body = b""
-        total += len(gzip.compress(body, compresslevel=6)) if body else 0
-    return total / 1024
+def gzip_kb(response) -> float:
+    """A response's body in KB after gzip (level 6, as a web server would send it)."""
+    try:
+        body = response.body()
+    except Exception:  # a redirect or an aborted request has no body
+        return 0.0
+    return len(gzip.compress(body, compresslevel=6)) / 1024 if body else 0.0
 
 
 def weigh_first_search(browser, site_url: str, home: str, query: str) -> None:
@@ -331,7 +329,8 @@ def weigh_first_search(browser, site_url: str, home: str, query: str) -> None:
     page.locator(".md-search-result__item").first.wait_for(timeout=30_000)
     page.wait_for_load_state("networkidle")
     files = ", ".join(r.url.removeprefix(site_url) for r in responses)
-    print(f"  /{home:22} first search for {query}: {gzip_kb(responses):.1f} KB more ({files})")
+    kb = sum(map(gzip_kb, responses))
+    print(f"  /{home:22} first search for {query}: {kb:.1f} KB more ({files})")
     page.close()
 
 

@@ -14,14 +14,16 @@ export NO_MKDOCS_2_WARNING := 1
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else "Python 3.11+ is needed, $(PYTHON) is %d.%d: run make PYTHON=python3.11 ..." % v[:2])'
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet -r requirements.txt
+	# The project's own package (asyncio_notes/), editable: no sys.path edits anywhere.
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
 serve: $(STAMP)
-	$(PY) scripts/serve.py --port $(PORT)
+	$(PY) -m asyncio_notes.devtools.serve --port $(PORT)
 
 # zh first: it cleans site/, then en is written to site/en/.
 build: $(STAMP)
@@ -35,7 +37,7 @@ test: $(STAMP)
 # a missing version is skipped with a note. Some tests only:
 #   make test-pythons ARGS=tests/test_examples.py
 test-pythons:
-	$(PYTHON) scripts/test_pythons.py $(ARGS)
+	$(PYTHON) -m asyncio_notes.devtools.test_pythons $(ARGS)
 
 # Rewrite the `#>` output comments of every example from a real (virtual-clock) run.
 update-examples: $(STAMP)
@@ -50,7 +52,7 @@ format: $(STAMP)
 	$(PY) -m ruff format .
 
 bench: $(STAMP)
-	$(PY) scripts/bench.py
+	$(PY) -m asyncio_notes.devtools.bench
 
 # Re-resolve requirements.in into the exact lock requirements.txt.
 lock:

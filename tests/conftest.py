@@ -16,8 +16,8 @@ from urllib.parse import urlparse
 
 import pytest
 
-from scripts.catalog import REPO
-from scripts.chromium import CHROMIUM_ARGS, system_chromium
+from asyncio_notes.devtools.chromium import CHROMIUM_ARGS, system_chromium
+from asyncio_notes.sitebuild.catalog import REPO
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from scripts.catalog import REPO
+from asyncio_notes.sitebuild.catalog import REPO
 from tests.conftest import BuiltSite
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")

@@ -1,4 +1,4 @@
-"""scripts/class_diagram.py: the diagram says what the running asyncio is, and nothing else."""
+"""render/class_diagram.py: the diagram says what the running asyncio is, and nothing else."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import types
 
 import pytest
 
-from scripts import class_diagram as cd
+from asyncio_notes.render import class_diagram as cd
 
 
 def blocks(source: str) -> dict[str, list[str]]:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scripts.catalog import REPO
+from asyncio_notes.sitebuild.catalog import REPO
 
 DOCS = [
     REPO / "README.md",
@@ -62,7 +62,7 @@ def test_every_make_command_mentioned_exists(doc: Path) -> None:
 @pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.relative_to(REPO).as_posix())
 def test_every_repository_path_mentioned_exists(doc: Path) -> None:
     paths = re.findall(
-        r"(?<![\w/.-])((?:scripts|examples|tests|docs|overrides|\.github|\.ci)/[\w./-]*\w)",
+        r"(?<![\w/.-])((?:asyncio_notes|examples|tests|docs|overrides|\.github|\.ci)/[\w./-]*\w)",
         _text(doc),
     )
     paths += [p for p in re.findall(r"`(\w[\w.-]*\.(?:py|yml|yaml|md|txt))`", _text(doc))]

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from pytest_examples import CodeExample, EvalExample
 
-from scripts.catalog import HELPER_MODULES, example_files, relative
-from scripts.virtual_clock import installed
+from asyncio_notes.engine.loop import installed
+from asyncio_notes.sitebuild.catalog import HELPER_MODULES, example_files, relative
 from tests.pytest_examples_adapter import chronological_prints, example_failure
 
 EXAMPLES = example_files()

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from scripts import generate
-from scripts.catalog import EXAMPLES_DIR, example_files
+from asyncio_notes.sitebuild import generate
+from asyncio_notes.sitebuild.catalog import EXAMPLES_DIR, example_files
 
 
 @pytest.fixture

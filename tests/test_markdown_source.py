@@ -1,9 +1,9 @@
-"""One reading of a docs page's structure (scripts/markdown_source.py), shared by parity.py and
+"""One reading of a docs page's structure (sitebuild/markdown_source.py), shared by parity.py and
 notebooks.py: if a rule here breaks, both the checks and the notebooks go wrong together."""
 
 from __future__ import annotations
 
-from scripts import markdown_source as md
+from asyncio_notes.sitebuild import markdown_source as md
 
 PAGE = """\
 ---

@@ -1,4 +1,4 @@
-"""scripts/mermaid_gantt.py: what a trace becomes in the Mermaid gantt source, row by row."""
+"""asyncio_notes/render/gantt.py: what a trace becomes in the Mermaid gantt source, row by row."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from scripts import mermaid_gantt as mg
+from asyncio_notes.render import gantt as mg
 
 # A small trace in tracer.py's schema: main awaits a delay task; the delay prints twice; a third
 # task is ready for 0.5 s before it runs, then raises.

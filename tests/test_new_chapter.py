@@ -1,4 +1,4 @@
-"""scripts/new_chapter.py, run in a copy of the repository.
+"""asyncio_notes/devtools/new_chapter.py, run in a copy of the repository.
 
 A scaffolded chapter builds strictly in both languages and follows every parity rule; a bad
 argument is refused with a clear message and exit status 2, and leaves the tree as it was.
@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scripts.catalog import REPO
-from scripts.new_chapter import UsageError, _AnyTagLoader, _walk, add_to_nav
+from asyncio_notes.devtools.new_chapter import UsageError, _AnyTagLoader, _walk, add_to_nav
+from asyncio_notes.sitebuild.catalog import REPO
 
 # Never copied: environments, build output and caches (what .gitignore leaves out anyway).
 _SKIP = {".git", "site", "build", "node_modules", "__pycache__", ".pytest_cache", ".ruff_cache"}
@@ -72,7 +72,7 @@ def run(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def scaffold(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return run(repo, "scripts/new_chapter.py", *args)
+    return run(repo, "-m", "asyncio_notes.devtools.new_chapter", *args)
 
 
 def nav_of(config_text: str) -> list:
@@ -134,7 +134,7 @@ def test_scaffolded_chapter_builds_in_both_languages_and_follows_the_rules(repo:
     # rules, and a strict build of both languages.
     proc = run(repo, "-m", "pytest", "tests/test_examples.py", "-q", "-p", "no:cacheprovider")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    proc = run(repo, "scripts/parity.py")
+    proc = run(repo, "-m", "asyncio_notes.sitebuild.parity")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for config in ("mkdocs.yml", "mkdocs.en.yml"):
         proc = run(repo, "-m", "mkdocs", "build", "--strict", "-f", config)

@@ -1,4 +1,4 @@
-"""The chapter notebooks (scripts/notebooks.py): they run in a real Jupyter kernel and print exactly
+"""The chapter notebooks (notebooks.py): they run in a real Jupyter kernel and print exactly
 the checked output, they are byte-for-byte reproducible, and the site renders them lightly.
 
 The kernel tests execute every generated notebook with nbclient and ipykernel. A setup cell that
@@ -24,10 +24,11 @@ from urllib.parse import urljoin
 import nbformat
 import pytest
 
-from scripts import markdown_source as md
-from scripts import parity
-from scripts.catalog import REPO, example_files, expected_output, relative
-from scripts.notebooks import (
+from asyncio_notes.engine.loop import installed
+from asyncio_notes.sitebuild import markdown_source as md
+from asyncio_notes.sitebuild import parity
+from asyncio_notes.sitebuild.catalog import REPO, example_files, expected_output, relative
+from asyncio_notes.sitebuild.notebooks import (
     LANGS,
     METADATA_KEY,
     NOTEBOOK_NAME,
@@ -42,7 +43,6 @@ from scripts.notebooks import (
     strip_output_comments,
     write_notebooks,
 )
-from scripts.virtual_clock import installed
 
 CHAPTERS = sorted({e.parent.name for e in example_files()})
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -87,7 +87,7 @@ import time
 import types
 
 sys.path.insert(0, {repo!r})
-from scripts.virtual_clock import VirtualEventLoop, installed
+from asyncio_notes.engine.loop import VirtualEventLoop, installed
 
 # ipykernel's parent poller calls time.sleep(1) in a thread of its own: keep it on real time.
 import ipykernel.parentpoller
@@ -624,7 +624,7 @@ def test_a_section_id_used_on_two_pages_is_an_error_naming_the_page() -> None:
 
 
 def test_a_single_page_chapter_still_makes_a_notebook(tmp_path: Path) -> None:
-    """A chapter as scripts/new_chapter.py scaffolds it: index.md only, sections on it."""
+    """A chapter as new_chapter.py scaffolds it: index.md only, sections on it."""
     docs = _docs(
         tmp_path,
         {

@@ -1,4 +1,4 @@
-"""The two languages stay in step, and no Python is pasted into Markdown (scripts/parity.py)."""
+"""The two languages stay in step, and no Python is pasted into Markdown (sitebuild/parity.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts import parity
+from asyncio_notes.sitebuild import parity
 
 
 def test_docs_follow_every_rule() -> None:

@@ -124,7 +124,7 @@ def test_adapter_is_undone_after_use() -> None:
 
 @pytest.mark.parametrize("text", ["#> x", "    #> x"])
 def test_catalog_reads_transcript_lines(tmp_path: Path, text: str) -> None:
-    from scripts.catalog import expected_output
+    from asyncio_notes.sitebuild.catalog import expected_output
 
     path = tmp_path / "e.py"
     path.write_text(f"print('x')\n{text}\n#>\n", encoding="utf-8")

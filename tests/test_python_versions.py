@@ -1,4 +1,4 @@
-"""`make test-pythons` (scripts/test_pythons.py) finds each supported Python, or skips it."""
+"""`make test-pythons` (devtools/test_pythons.py) finds each supported Python, or skips it."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scripts import test_pythons
-from scripts.catalog import REPO
+from asyncio_notes.devtools import test_pythons
+from asyncio_notes.sitebuild.catalog import REPO
 
 
 def _fake_python(path: Path, version: str | None) -> Path:

@@ -154,7 +154,7 @@ def test_chinese_index_is_segmented_into_words(built_site: BuiltSite, word: str)
 
 def test_every_example_output_is_in_both_languages(built_site: BuiltSite) -> None:
     """Each example's checked output is shown on some page of the chapter, in each language."""
-    from scripts.catalog import example_files, relative
+    from asyncio_notes.sitebuild.catalog import example_files, relative
 
     for root in (built_site.root, built_site.root / "en"):
         pages = [*sorted((root / "ch02").glob("*/index.html")), root / CHAPTER]

@@ -20,8 +20,9 @@ from typing import Any
 
 import pytest
 
-from scripts import tracer
-from scripts.tracer import REPO, TraceError, display_path, trace_script
+from asyncio_notes.engine import pool as process_pool
+from asyncio_notes.engine.parent import TraceError, display_path, trace_script
+from asyncio_notes.paths import REPO
 
 EXAMPLES = sorted(p for p in (REPO / "examples" / "ch02").glob("*.py") if p.name != "util.py")
 
@@ -150,7 +151,7 @@ def printed(trace: dict) -> str:
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
 def test_prints_match_a_real_run(path: Path, virtual: dict, real: dict) -> None:
     trace = virtual[path.name]
-    assert trace["script"] == display_path(path) and trace["clock"] == "virtual"
+    assert trace["script"] == display_path(path, REPO) and trace["clock"] == "virtual"
     real_stdout = real[f"stdout:{path.name}"].result()
     assert same_output(printed(trace), real_stdout), (printed(trace), real_stdout)
 
@@ -253,14 +254,14 @@ def test_debug_mode_stderr_is_normalized_like_a_real_run(virtual: dict, real: di
     assert "examples/ch02/debug_mode.py:12: RuntimeWarning" in stderr
     assert 'File "<stdlib>/asyncio/runners.py"' in stderr
     assert "took 0.200 seconds" in stderr
-    assert str(REPO) not in stderr and "tracer.py" not in stderr
+    assert str(REPO) not in stderr and "asyncio_notes" not in stderr
     took = r"took \d+\.\d+ seconds"
     real_stderr = real["trace:debug_mode.py"].result()["stderr"]
     assert re.sub(took, "", stderr) == re.sub(took, "", real_stderr)
 
 
 def test_the_cli_prints_byte_identical_json_twice() -> None:
-    command = [sys.executable, "scripts/trace.py", "examples/ch02/shield_task.py", "--json"]
+    command = [sys.executable, "-m", "asyncio_notes", "examples/ch02/shield_task.py", "--json"]
     outputs = [subprocess.run(command, cwd=REPO, capture_output=True, text=True) for _ in "ab"]
     assert outputs[0].returncode == 0, outputs[0].stderr
     assert outputs[0].stdout == outputs[1].stdout
@@ -294,7 +295,7 @@ def test_an_example_that_raises(tmp_path: Path) -> None:
     message = fails_fast(path)
     assert "raised ValueError" in message and "ValueError: no" in message
     assert f'File "{path}", line 6, in main' in message
-    assert 'File "<stdlib>/asyncio/runners.py"' in message and "tracer.py" not in message
+    assert 'File "<stdlib>/asyncio/runners.py"' in message and "asyncio_notes" not in message
 
 
 def test_an_example_that_deadlocks(tmp_path: Path) -> None:
@@ -324,7 +325,7 @@ def test_the_cli_reports_errors_in_one_message(tmp_path: Path) -> None:
         tmp_path, "async def main():\n    await asyncio.get_running_loop().create_future()"
     )
     proc = subprocess.run(
-        [sys.executable, "scripts/trace.py", str(path)], cwd=REPO, capture_output=True, text=True
+        [sys.executable, "-m", "asyncio_notes", str(path)], cwd=REPO, capture_output=True, text=True
     )
     assert proc.returncode == 1 and proc.stdout == ""
     assert proc.stderr.startswith(f"trace: {path} deadlocked") and "Traceback" not in proc.stderr
@@ -340,7 +341,7 @@ def test_a_fresh_interpreter_gives_the_same_trace_as_the_fork_server(
 def test_tracing_goes_on_when_the_fork_server_dies() -> None:
     example = REPO / "examples/ch02/sequential.py"
     first = trace_script(example)
-    server = tracer._fork_server(sys.executable)
+    server = process_pool._fork_server(sys.executable)
     server.process.kill()
     server.process.wait()
     assert trace_script(example) == first  # spawned, or a new server

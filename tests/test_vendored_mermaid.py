@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts import vendor_mermaid as vendor
+from asyncio_notes.devtools import vendor_mermaid as vendor
 
 REPO = vendor.REPO
 JAVASCRIPTS = REPO / "overrides" / "assets" / "javascripts"
@@ -40,7 +40,7 @@ def test_every_file_matches_its_recorded_hash(manifest: dict) -> None:
         for name, digest in manifest["sha256"].items()
         if hashlib.sha256((vendor.VENDOR_DIR / name).read_bytes()).hexdigest() != digest
     ]
-    assert not wrong, f"changed since vendoring (run scripts/vendor_mermaid.py): {wrong}"
+    assert not wrong, f"changed since vendoring (re-run devtools/vendor_mermaid.py): {wrong}"
 
 
 def test_no_file_is_missing_or_unrecorded(manifest: dict) -> None:

@@ -12,15 +12,9 @@ from typing import Any
 
 import pytest
 
-from scripts.virtual_clock import (
-    EPOCH,
-    DeadlockError,
-    TimeLimitError,
-    VirtualClock,
-    VirtualEventLoop,
-    describe_coroutine,
-    installed,
-)
+from asyncio_notes.engine.clock import EPOCH, DeadlockError, TimeLimitError, VirtualClock
+from asyncio_notes.engine.describe import describe_coroutine
+from asyncio_notes.engine.loop import VirtualEventLoop, installed
 
 
 def run_virtual(main: Callable[[], Any], **kwargs: Any) -> tuple[Any, VirtualClock]:

@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 import yaml
 
-from scripts.catalog import REPO
-from scripts.test_pythons import VERSIONS
+from asyncio_notes.devtools.test_pythons import VERSIONS
+from asyncio_notes.sitebuild.catalog import REPO
 
 WORKFLOWS = REPO / ".github" / "workflows"
 NAMES = ("ci.yml", "deploy.yml")

@@ -23,7 +23,8 @@ its file.
 Output is deterministic: fixed cell ids, sorted keys, no timestamps, no version metadata.
 Also here: `slim_notebook_html`, which the MkDocs hook applies to the HTML mkdocs-jupyter renders.
 Only the standard library and nbformat; nothing from MkDocs.
-Usage: python scripts/notebooks.py [--out DIR]   (writes both languages; the build does this itself)
+Usage: python -m asyncio_notes.sitebuild.notebooks [--out DIR]
+(writes both languages; the build does this itself)
 """
 
 from __future__ import annotations
@@ -42,11 +43,9 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-if __package__ in (None, ""):  # run as a script: make `scripts` importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from scripts import markdown_source as md
-from scripts.catalog import (
+from asyncio_notes.paths import GENERATED_DIR
+from asyncio_notes.sitebuild import markdown_source as md
+from asyncio_notes.sitebuild.catalog import (
     EXAMPLES_DIR,
     HELPER_MODULES,
     REPO,
@@ -59,7 +58,7 @@ from scripts.catalog import (
 NOTEBOOK_NAME = "notebook.ipynb"  # chNN/notebook.ipynb -> page chNN/notebook/ in both languages
 LANGS = ("zh", "en")
 DOCS_DIR = REPO / "docs"
-OUT_DIR = REPO / "build" / "generated" / "notebooks"
+OUT_DIR = GENERATED_DIR / "notebooks"
 METADATA_KEY = "asyncio_notes"  # cell metadata: which example file a cell comes from
 
 # ---------------------------------------------------------------------------------------------

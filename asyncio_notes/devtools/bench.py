@@ -1,7 +1,7 @@
 """Figures about the project's tooling, printed for people to read (no pass/fail).
 
-    python scripts/bench.py               # every section (`make bench`; about ten minutes)
-    python scripts/bench.py trace site    # some sections
+    python -m asyncio_notes.devtools.bench              # every section (`make bench`; ~10 minutes)
+    python -m asyncio_notes.devtools.bench trace site   # some sections
 
 Sections:
   trace       tracing every chapter example under the virtual clock vs running it for real
@@ -34,12 +34,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-if __package__ in (None, ""):  # run as a script: make `scripts` importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from scripts.catalog import REPO, example_files, relative
-from scripts.chromium import CHROMIUM_ARGS, system_chromium
-from scripts.tracer import trace_script
+from asyncio_notes.devtools.chromium import CHROMIUM_ARGS, system_chromium
+from asyncio_notes.engine.parent import trace_script
+from asyncio_notes.sitebuild.catalog import REPO, example_files, relative
 
 
 def timed(action: Callable[[], object]) -> float:

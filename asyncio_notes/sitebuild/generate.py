@@ -1,14 +1,15 @@
 """Derive what the pages show from the example files, by running them.
 
 For each example `examples/chNN/NAME.py` this writes `build/generated/chNN/NAME/`:
-  trace.json    the traced run under the virtual clock (scripts/tracer.py)
+  trace.json    the traced run under the virtual clock (engine/parent.py)
   output.txt    the command and what it printed (the page's Output tab)
   timeline.md   a Mermaid gantt chart of that run (the page's Timeline tab)
 and `build/generated/diagrams/task_future_coroutine.md`, a class diagram of asyncio's classes.
 
 The printed lines must equal the example's `#>` comments (checked by pytest-examples), so the page
 can never show output the tests did not check. Results are cached by the hash of everything that
-feeds them, so an unchanged example is not re-run. Usage: python scripts/generate.py [--force]
+feeds them, so an unchanged example is not re-run.
+Usage: python -m asyncio_notes.sitebuild.generate [--force]
 """
 
 from __future__ import annotations
@@ -21,24 +22,32 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as a script: make `scripts` importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from scripts.catalog import REPO, example_files, expected_output, helper_files, relative
-from scripts.class_diagram import render_class_diagram
-from scripts.mermaid_gantt import render_gantt
-from scripts.tracer import TraceError, dumps, trace_script
-
-OUT_DIR = REPO / "build" / "generated"
-SCRIPTS_DIR = REPO / "scripts"
-# Code whose change must invalidate every cached result.
-GENERATOR_SOURCES = (
-    "catalog.py",
-    "generate.py",
-    "tracer.py",
-    "virtual_clock.py",
-    "mermaid_gantt.py",
+from asyncio_notes.engine.parent import TraceError, trace_script
+from asyncio_notes.engine.trace import dumps, printed_lines
+from asyncio_notes.paths import GENERATED_DIR
+from asyncio_notes.render.class_diagram import render_class_diagram
+from asyncio_notes.render.gantt import render_gantt
+from asyncio_notes.sitebuild.catalog import (
+    REPO,
+    example_files,
+    expected_output,
+    helper_files,
+    relative,
 )
+
+OUT_DIR = GENERATED_DIR
+PACKAGE_DIR = REPO / "asyncio_notes"
+# Code whose change must invalidate every cached result.
+
+
+def _generator_sources() -> list[Path]:
+    """Code whose change must invalidate every cached result: the engine, the renderers, and
+    the two modules of the site build that shape what is written."""
+    engine_and_render = [
+        *(PACKAGE_DIR / "engine").glob("*.py"),
+        *(PACKAGE_DIR / "render").glob("*.py"),
+    ]
+    return [*sorted(engine_and_render), Path(__file__).with_name("catalog.py"), Path(__file__)]
 
 
 class GenerationError(RuntimeError):
@@ -104,25 +113,21 @@ def _output_text(example: Path, printed: list[str], stderr: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _printed_lines(trace: dict) -> list[str]:
-    return [line for p in trace["prints"] for line in p["text"].split("\n")]
-
-
 def generate_example(example: Path, *, force: bool = False) -> bool:
     """Write the generated files for one example; return True if it was (re)run."""
     out = example_out_dir(example)
     key = _digest(
-        [example, *helper_files(example), *(SCRIPTS_DIR / s for s in GENERATOR_SOURCES)],
+        [example, *helper_files(example), *_generator_sources()],
         _python_tag(),
     )
     stamp = out / "inputs.sha256"
     if not force and stamp.exists() and stamp.read_text() == key:
         return False
     try:
-        trace = trace_script(example)
+        trace = trace_script(example, root=REPO)
     except TraceError as exc:
         raise GenerationError(str(exc)) from None
-    printed = _printed_lines(trace)
+    printed = printed_lines(trace)
     _check_transcript(example, printed)
     if out.exists():
         shutil.rmtree(out)

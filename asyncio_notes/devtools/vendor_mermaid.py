@@ -2,8 +2,8 @@
 
 Usage (needs Node's `npm` and the npm registry; readers never run this, the files are committed):
 
-    python scripts/vendor_mermaid.py            # refresh the pinned version
-    python scripts/vendor_mermaid.py 11.17.2    # pin another version
+    python -m asyncio_notes.devtools.vendor_mermaid            # refresh the pinned version
+    python -m asyncio_notes.devtools.vendor_mermaid 11.17.2    # pin another version
 
 It runs the ordinary `npm pack mermaid@VERSION`, checks the tarball against the integrity that npm
 reports, copies the ESM entry point, its chunks (no source maps) and the licence into VENDOR_DIR,
@@ -24,7 +24,8 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from asyncio_notes.paths import REPO
+
 VENDOR_DIR = REPO / "overrides" / "assets" / "vendor" / "mermaid"
 MANIFEST = VENDOR_DIR / "vendor.json"
 PACKAGE = "mermaid"

@@ -1,4 +1,4 @@
-"""Render a trace from scripts/tracer.py as a Mermaid gantt timeline: one section per task.
+"""Render a trace (engine/trace.py) as a Mermaid gantt timeline: one section per task.
 
 Each task's first row is what it is doing, one bar after another:
   running steps  green "CPU working" bars (gantt tag `done`),
@@ -335,7 +335,7 @@ def theme_css() -> str:
 
 
 def render_gantt(trace: Mapping[str, Any]) -> str:
-    """Mermaid gantt source (without ``` fences) for a trace dict from scripts/tracer.py."""
+    """Mermaid gantt source (without ``` fences) for a trace (engine/trace.py)."""
     scale = scale_for(trace)
     sections = sections_for(trace, scale)
     domain_end = max([scale.span_ms] + [bar.end for s in sections for bar in s.bars])

@@ -5,8 +5,8 @@ For each version in VERSIONS this looks for `python3.X` on PATH, then under pyen
 only when requirements.txt changes), and runs pytest there. A version that is not found is skipped
 with a note. Used by `make test-pythons`.
 
-Usage: python3 scripts/test_pythons.py [pytest arguments]   (default: the whole suite)
-       python3 scripts/test_pythons.py tests/test_examples.py
+Usage: python -m asyncio_notes.devtools.test_pythons [pytest arguments]   (default: the whole suite)
+       python -m asyncio_notes.devtools.test_pythons tests/test_examples.py
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from asyncio_notes.paths import REPO
+
 REQUIREMENTS = REPO / "requirements.txt"
 # Every Python the project supports; the CI matrix (.github/workflows/ci.yml) lists the same.
 VERSIONS = ("3.11", "3.12", "3.13")

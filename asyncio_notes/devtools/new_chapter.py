@@ -1,6 +1,6 @@
 """Scaffold a new chapter in both languages, with a first example whose output is really run.
 
-    python scripts/new_chapter.py 03 "中文标题" "English title"
+    python -m asyncio_notes.devtools.new_chapter 03 "中文标题" "English title"
 
 creates docs/zh/ch03/index.md and docs/en/ch03/index.md (description, H1 and one section, each
 with an explicit id, the example shown as Code / Output / Timeline tabs), examples/ch03/hello.py,
@@ -30,21 +30,18 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as a script: make `scripts` importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 try:
     import yaml
 except ImportError:  # a bare interpreter: re-run with the project's .venv (`make setup` makes it)
-    _VENV_PYTHON = Path(__file__).resolve().parent.parent / ".venv" / "bin" / "python"
+    _VENV_PYTHON = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "python"
     if _VENV_PYTHON.exists() and Path(sys.executable) != _VENV_PYTHON:
-        os.execv(_VENV_PYTHON, [str(_VENV_PYTHON), *sys.argv])
+        os.execv(_VENV_PYTHON, [str(_VENV_PYTHON), "-m", __spec__.name, *sys.argv[1:]])
     print("new_chapter.py: error: PyYAML is missing; run `make setup` first", file=sys.stderr)
     sys.exit(2)
 
-from scripts.catalog import expected_output
+from asyncio_notes.paths import REPO
+from asyncio_notes.sitebuild.catalog import expected_output
 
-REPO = Path(__file__).resolve().parent.parent
 CONFIGS = {"zh": REPO / "mkdocs.yml", "en": REPO / "mkdocs.en.yml"}
 EXAMPLE_NAME = "hello"
 # Nav titles of a chapter's notebook page, as chapter 2's read.
@@ -256,7 +253,7 @@ def _runner() -> str:
         return str(venv)
     raise UsageError(
         "the project's dependencies are not installed (pytest-examples runs the example): "
-        "run `make setup` first, then .venv/bin/python scripts/new_chapter.py ..."
+        "run `make setup` first, then python -m asyncio_notes.devtools.new_chapter ..."
     )
 
 
@@ -413,7 +410,7 @@ def plan(num: str, zh_title: str, en_title: str) -> Plan:
         old = old_texts[config]
         pages: list[tuple[str | None, str]] = [(None, f"{chapter.dir}/index.md")]
         if any(_NOTEBOOK_PATH.match(p) for _, _, p in _nav_paths(old)):
-            # the site lists each chapter's notebook (scripts/notebooks.py makes one per chapter)
+            # the site lists each chapter's notebook (sitebuild/notebooks.py makes one per chapter)
             pages.append(
                 (NOTEBOOK_TITLE[lang].format(n=chapter.n), f"{chapter.dir}/notebook.ipynb")
             )
@@ -466,7 +463,7 @@ def apply(p: Plan) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Scaffold a chapter in both languages with a first, really-run example.",
-        epilog='example: python scripts/new_chapter.py 03 "任务与超时" "Tasks and timeouts"',
+        epilog='example: python -m asyncio_notes.devtools.new_chapter 03 "任务与超时" "Tasks"',
     )
     parser.add_argument("number", help="two digits, 01-99, e.g. 03")
     parser.add_argument("zh_title", help="the chapter's title in Chinese")

@@ -2,8 +2,8 @@
 
 `mkdocs serve` serves one config at a time, so this builds both with MkDocs' own API and serves
 the result with MkDocs' own live-reload server. On a change it rebuilds only the language whose
-pages changed; a change to examples, scripts, overrides or the configs rebuilds both.
-Usage: python scripts/serve.py [--port 8000]
+pages changed; a change to examples, asyncio_notes, overrides or the configs rebuilds both.
+Usage: python -m asyncio_notes.devtools.serve [--port 8000]
 """
 
 from __future__ import annotations
@@ -20,10 +20,13 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 from mkdocs.livereload import LiveReloadServer
 
-REPO = Path(__file__).resolve().parent.parent
+from asyncio_notes.paths import REPO
+
 CONFIGS = {"zh": REPO / "mkdocs.yml", "en": REPO / "mkdocs.en.yml"}
 PAGES = {"zh": REPO / "docs" / "zh", "en": REPO / "docs" / "en"}
-SHARED = [REPO / p for p in ("examples", "overrides", "scripts", "mkdocs.yml", "mkdocs.en.yml")]
+SHARED = [
+    REPO / p for p in ("examples", "overrides", "asyncio_notes", "mkdocs.yml", "mkdocs.en.yml")
+]
 
 log = logging.getLogger("serve")
 

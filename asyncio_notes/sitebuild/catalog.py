@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-EXAMPLES_DIR = REPO / "examples"
+from asyncio_notes.paths import EXAMPLES_DIR, REPO
+
 HELPER_MODULES = frozenset({"util.py"})
 
 # pytest-examples writes each printed line as `#> text` (`#>` alone for an empty line).

@@ -1,6 +1,6 @@
 """MkDocs glue, kept thin: generate page material before a build, and place the English site.
 
-Notebooks: scripts/notebooks.py writes each chapter's notebook into
+Notebooks: notebooks.py writes each chapter's notebook into
 build/generated/notebooks/<lang>/ (never into docs/); on_files adds it to the site as
 chNN/notebook.ipynb before mkdocs-jupyter turns .ipynb files into pages, and on_page_content
 trims the HTML that mkdocs-jupyter renders.
@@ -10,7 +10,6 @@ Listed under `hooks:` in mkdocs.yml (and so inherited by mkdocs.en.yml).
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
@@ -20,13 +19,16 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from scripts.generate import GenerationError, generate_all
-from scripts.notebooks import OUT_DIR as NOTEBOOKS_DIR
-from scripts.notebooks import NotebookError, slim_notebook_html, toc_tree, write_notebooks
-from scripts.parity import Page as SourcePage
-from scripts.parity import description, missing_includes
+from asyncio_notes.sitebuild.generate import GenerationError, generate_all
+from asyncio_notes.sitebuild.notebooks import OUT_DIR as NOTEBOOKS_DIR
+from asyncio_notes.sitebuild.notebooks import (
+    NotebookError,
+    slim_notebook_html,
+    toc_tree,
+    write_notebooks,
+)
+from asyncio_notes.sitebuild.parity import Page as SourcePage
+from asyncio_notes.sitebuild.parity import description, missing_includes
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:

@@ -4,7 +4,7 @@
 - each pair of pages has the same explicit heading ids and includes the same files, in order;
 - every example is included by both languages; no Python is pasted into Markdown;
 - a chapter index's contents list names each page by its title.
-Run `python scripts/parity.py` for a report.
+Run `python -m asyncio_notes.sitebuild.parity` for a report.
 """
 
 from __future__ import annotations
@@ -15,11 +15,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from scripts import markdown_source as md
-from scripts.catalog import REPO, example_files, helper_files, relative
+from asyncio_notes.sitebuild import markdown_source as md
+from asyncio_notes.sitebuild.catalog import REPO, example_files, helper_files, relative
 
 DOCS = REPO / "docs"
 LANGS = ("zh", "en")

@@ -1,8 +1,8 @@
 """A virtual clock for asyncio: examples that "take" seconds run in milliseconds, with exact times.
 
-While `installed()` is active, every event loop that asyncio creates is a `VirtualEventLoop`, and
-`time.time`, `time.monotonic`, `time.perf_counter` (and `_ns` variants) and `time.sleep` use the
-virtual clock. The model, in the manner of a discrete-event simulation:
+A `VirtualClock` holds virtual seconds for the virtual event loop (loop.py), for the `time`
+module's clock functions and for threads that sleep. The model, in the manner of a discrete-event
+simulation:
 
 * The loop's own code (callbacks, task steps, CPU work) costs zero virtual time.
 * When nothing is ready, the loop jumps straight to the next timer (Trio's MockClock "autojump").
@@ -27,24 +27,21 @@ timeout then reports where it is stuck).
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
-import contextlib
 import heapq
 import itertools
 import math
 import os
-import re
-import reprlib
-import selectors
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from asyncio_notes.engine.describe import describe_pending_tasks
+
+if TYPE_CHECKING:
+    from asyncio_notes.engine.loop import VirtualEventLoop
 
 # 2024-01-01T00:00:00Z: time.time() is this epoch plus the virtual seconds.
 EPOCH = 1_704_067_200.0
@@ -330,276 +327,3 @@ class VirtualClock:
             f"{when:g} s): the program keeps scheduling work.\n"
             f"{pending or 'No event loop is running.'}\n{_HINT_TIME_LIMIT}"
         )
-
-
-class _TimerHandle(asyncio.TimerHandle):
-    """A timer ordered by (when, sequence), so that ties fire first in, first out."""
-
-    __slots__ = ("_seq",)
-
-    def __init__(self, when: float, seq: int, *args: Any) -> None:
-        super().__init__(when, *args)
-        self._seq = seq
-
-    def key(self) -> tuple[float, int]:
-        return (self._when, self._seq)
-
-    def __lt__(self, other: object) -> bool:
-        if isinstance(other, _TimerHandle):
-            return self.key() < other.key()
-        return super().__lt__(other)
-
-    def __le__(self, other: object) -> bool:
-        if isinstance(other, _TimerHandle):
-            return self.key() <= other.key()
-        return super().__le__(other)
-
-    def __gt__(self, other: object) -> bool:
-        if isinstance(other, _TimerHandle):
-            return self.key() > other.key()
-        return super().__gt__(other)
-
-    def __ge__(self, other: object) -> bool:
-        if isinstance(other, _TimerHandle):
-            return self.key() >= other.key()
-        return super().__ge__(other)
-
-
-class _VirtualSelector(selectors.DefaultSelector):  # type: ignore[misc,valid-type]
-    """Polls real file descriptors; when nothing is ready, the clock jumps instead of waiting."""
-
-    def __init__(self, clock: VirtualClock) -> None:
-        super().__init__()
-        self.clock = clock
-        self.loop: VirtualEventLoop | None = None
-
-    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
-        events = super().select(0)
-        if events or (timeout is not None and timeout <= 0) or self.loop is None:
-            return events
-        # The loop's own wake-up pipe is always registered; anything else is real I/O.
-        has_io = len(self.get_map()) > 1
-        step = self.clock._idle(self.loop, has_io)
-        if step == MOVED:
-            return []
-        if step == WAIT:
-            return super().select(None)
-        # A plain thread (which the clock does not see) may still call the loop back: give
-        # other threads a moment of real time before calling it a deadlock.
-        events = super().select(_THREAD_GRACE if threading.active_count() > 1 else 0)
-        if events:
-            return events
-        raise DeadlockError(self.clock.deadlock_message(self.loop))
-
-
-class VirtualEventLoop(asyncio.SelectorEventLoop):  # type: ignore[misc,valid-type]
-    """A selector event loop whose time is a `VirtualClock`."""
-
-    def __init__(self, clock: VirtualClock | None = None) -> None:
-        self.clock = clock if clock is not None else VirtualClock()
-        selector = _VirtualSelector(self.clock)
-        super().__init__(selector)
-        selector.loop = self
-        self.clock._add_loop(self)
-
-    def time(self) -> float:
-        return self.clock.now
-
-    def close(self) -> None:
-        super().close()
-        self.clock._loop_closed()
-
-    def _next_timer(self) -> tuple[float, int] | None:
-        # _run_once has dropped cancelled timers from the head of the heap before it selects.
-        if not self._scheduled:
-            return None
-        head = self._scheduled[0]
-        return head.key() if isinstance(head, _TimerHandle) else (head._when, -1)
-
-    def call_at(
-        self, when: float, callback: Callable[..., Any], *args: Any, context: Any = None
-    ) -> asyncio.TimerHandle:
-        # Same as BaseEventLoop.call_at (3.11-3.13) but with a sequenced timer handle.
-        if when is None:
-            raise TypeError("when cannot be None")
-        self._check_closed()
-        if self._debug:
-            self._check_thread()
-            self._check_callback(callback, "call_at")
-        timer = _TimerHandle(when, self.clock.next_seq(), callback, args, self, context)
-        if timer._source_traceback:
-            del timer._source_traceback[-1]
-        heapq.heappush(self._scheduled, timer)
-        timer._scheduled = True
-        return timer
-
-    def run_in_executor(
-        self, executor: concurrent.futures.Executor | None, func: Callable[..., Any], *args: Any
-    ) -> asyncio.Future[Any]:
-        # Same as BaseEventLoop.run_in_executor (3.11-3.13) but the call is tracked as a job.
-        self._check_closed()
-        if self._debug:
-            self._check_callback(func, "run_in_executor")
-        if executor is None:
-            executor = self._default_executor
-            self._check_default_executor()
-            if executor is None:
-                executor = concurrent.futures.ThreadPoolExecutor(thread_name_prefix="asyncio")
-                self._default_executor = executor
-        capacity = None
-        if isinstance(executor, concurrent.futures.ThreadPoolExecutor):
-            capacity = executor._max_workers
-        job = _Job(QUEUED, executor, capacity)
-        self.clock._start_job(job)
-        try:
-            source = executor.submit(self._job_runner(job, func), *args)
-        except BaseException:
-            self.clock._finish_job(job)
-            raise
-        future = asyncio.wrap_future(source, loop=self)
-        # Callbacks of `source` run in order: its result is handed to the loop first, then the
-        # job is dropped, so time cannot advance between the two.
-        source.add_done_callback(lambda _: self._finish_job_soon(job))
-        return future
-
-    def _job_runner(self, job: _Job, func: Callable[..., Any]) -> Callable[..., Any]:
-        clock = self.clock
-
-        def run(*args: Any) -> Any:
-            clock._job_thread_enter(job)
-            try:
-                return func(*args)
-            finally:
-                clock._job_thread_exit(job)
-
-        return run
-
-    def _finish_job_soon(self, job: _Job) -> None:
-        if self.is_closed():
-            self.clock._finish_job(job)
-        else:
-            self.call_soon_threadsafe(self.clock._finish_job, job)
-
-    async def shutdown_default_executor(self, *args: Any) -> None:
-        job = _Job(JOINING)
-        self.clock._start_job(job)
-        try:
-            await super().shutdown_default_executor(*args)
-        finally:
-            self.clock._finish_job(job)
-
-
-class _VirtualPolicy(asyncio.DefaultEventLoopPolicy):  # type: ignore[misc,valid-type]
-    def __init__(self, clock: VirtualClock) -> None:
-        super().__init__()
-        self.clock = clock
-
-    def new_event_loop(self) -> VirtualEventLoop:
-        return VirtualEventLoop(self.clock)
-
-
-@contextlib.contextmanager
-def installed(
-    clock: VirtualClock | None = None, *, time_limit: float = 3600.0
-) -> Iterator[VirtualClock]:
-    """While active: every event loop created by asyncio.run / asyncio.Runner /
-    asyncio.new_event_loop is a VirtualEventLoop on `clock` (through the event loop policy, so
-    unmodified scripts pick it up); time.time, time.monotonic, time.perf_counter (and their _ns
-    variants) read the virtual clock; a blocking time.sleep advances it. Everything is restored on
-    exit. Usable in-process (pytest runs examples in-process with it)."""
-    clock = clock if clock is not None else VirtualClock()
-    clock.time_limit = time_limit
-    saved_policy = asyncio.get_event_loop_policy()
-    saved_time = {name: getattr(time, name) for name in _TIME_FUNCTIONS}
-    asyncio.set_event_loop_policy(_VirtualPolicy(clock))
-    for name, function in clock.time_functions().items():
-        setattr(time, name, function)
-    try:
-        yield clock
-    finally:
-        for name, function in saved_time.items():
-            setattr(time, name, function)
-        asyncio.set_event_loop_policy(saved_policy)
-
-
-# -- describing tasks, shared with the tracer ---------------------------------------------------
-
-_repr = reprlib.Repr()
-_repr.maxstring = 40
-_repr.maxother = 40
-
-
-def _value_repr(value: Any) -> str:
-    """A short repr without memory addresses, which would differ from run to run."""
-    if callable(value) and hasattr(value, "__qualname__"):
-        return value.__qualname__
-    return re.sub(r" at 0x[0-9a-fA-F]+", "", _repr.repr(value))
-
-
-def describe_coroutine(coro: Any) -> str:
-    """`delay(3)`: the coroutine's name and the arguments it was called with (frame locals)."""
-    name = getattr(coro, "__name__", type(coro).__name__)
-    frame = getattr(coro, "cr_frame", None)
-    if frame is None:
-        return f"{name}()"
-    code, values = frame.f_code, frame.f_locals
-    positional = code.co_argcount
-    names = code.co_varnames[: positional + code.co_kwonlyargcount]
-    parts = [_value_repr(values[n]) for n in names[:positional] if n in values and n != "self"]
-    extra = positional + code.co_kwonlyargcount
-    if code.co_flags & 0x04:  # CO_VARARGS: *args follow the named parameters
-        parts += [_value_repr(v) for v in values.get(code.co_varnames[extra], ())]
-        extra += 1
-    parts += [f"{n}={_value_repr(values[n])}" for n in names[positional:] if n in values]
-    if code.co_flags & 0x08:  # CO_VARKEYWORDS
-        kwargs = values.get(code.co_varnames[extra], {})
-        parts += [f"{k}={_value_repr(v)}" for k, v in kwargs.items()]
-    return f"{name}({', '.join(parts)})"
-
-
-def await_frames(coro: Any) -> list[FrameType]:
-    """The frames of a suspended coroutine and of everything it awaits, outermost first."""
-    frames = []
-    while coro is not None:
-        frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
-        if frame is None:
-            break
-        frames.append(frame)
-        coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
-    return frames
-
-
-def where(frame: FrameType) -> str:
-    """`examples/ch02/util.py:14`: a frame's file (relative to the working directory) and line."""
-    path = Path(frame.f_code.co_filename)
-    with contextlib.suppress(ValueError):
-        path = path.relative_to(Path.cwd())
-    return f"{path.as_posix()}:{frame.f_lineno}"
-
-
-_ASYNCIO_DIR = Path(asyncio.__file__).parent
-
-
-def describe_task(task: asyncio.Task[Any]) -> str:
-    """`Task-2 delay(3) waiting at examples/ch02/util.py:14` (innermost frame outside asyncio)."""
-    coro = task.get_coro()
-    frames = await_frames(coro) or task.get_stack()
-    own = [f for f in frames if Path(f.f_code.co_filename).parent != _ASYNCIO_DIR] or frames
-    place = f" waiting at {where(own[-1])}" if own else ""
-    return f"{task.get_name()} {describe_coroutine(coro)}{place}"
-
-
-def _natural_key(name: str) -> list[Any]:
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
-
-
-def describe_pending_tasks(loop: asyncio.AbstractEventLoop) -> str:
-    """One line per pending task of `loop`, in creation order."""
-    tasks = sorted(
-        (task for task in asyncio.all_tasks(loop) if not task.done()),
-        key=lambda task: _natural_key(task.get_name()),
-    )
-    if not tasks:
-        return "No task is pending: the loop waits for a future that nobody will complete."
-    lines = [f"  - {describe_task(task)}" for task in tasks]
-    return "Pending tasks:\n" + "\n".join(lines)

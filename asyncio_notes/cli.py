@@ -1,0 +1,59 @@
+"""Show how a script's tasks share the event loop, as a Mermaid gantt timeline.
+
+    python -m asyncio_notes examples/ch02/task_model.py          # timeline (Mermaid gantt)
+    python -m asyncio_notes examples/ch02/task_model.py --json   # the trace itself
+    python -m asyncio_notes examples/ch02/task_model.py --real   # real clock instead of virtual
+
+Run it from the repository root with any Python 3.11+ (it needs nothing but the standard
+library), or as `asyncio-trace FILE` inside the project's .venv. The script runs unmodified in a
+child process under the virtual clock: it takes milliseconds, and the times are exact. Paste the
+timeline into a Markdown page with a Mermaid fence, or into any Mermaid editor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from asyncio_notes.engine.parent import TraceError, trace_script
+from asyncio_notes.engine.trace import dumps
+from asyncio_notes.render.gantt import render_gantt
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m asyncio_notes",
+        description="Trace an asyncio script and print its timeline (Mermaid gantt).",
+    )
+    parser.add_argument("script", type=Path, help="the script to run, e.g. examples/ch02/x.py")
+    parser.add_argument("--json", action="store_true", help="print the trace as JSON instead")
+    parser.add_argument("--real", action="store_true", help="use the real clock (slow)")
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=3600.0,
+        metavar="SECONDS",
+        help="stop when virtual time passes this (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="stop after this much real time (default: %(default)s)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        trace = trace_script(
+            args.script, real=args.real, time_limit=args.time_limit, timeout=args.timeout
+        )
+    except TraceError as exc:
+        print(f"trace: {exc}", file=sys.stderr)
+        return 1
+    print(dumps(trace) if args.json else render_gantt(trace))
+    return 0

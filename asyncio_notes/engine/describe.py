@@ -1,0 +1,92 @@
+"""Describe tasks and coroutines in words for messages and traces, such as
+`Task-2 delay(3) waiting at examples/ch02/util.py:14`. No memory addresses: the same every run."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import reprlib
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+_repr = reprlib.Repr()
+_repr.maxstring = 40
+_repr.maxother = 40
+
+
+def _value_repr(value: Any) -> str:
+    """A short repr without memory addresses, which would differ from run to run."""
+    if callable(value) and hasattr(value, "__qualname__"):
+        return value.__qualname__
+    return re.sub(r" at 0x[0-9a-fA-F]+", "", _repr.repr(value))
+
+
+def describe_coroutine(coro: Any) -> str:
+    """`delay(3)`: the coroutine's name and the arguments it was called with (frame locals)."""
+    name = getattr(coro, "__name__", type(coro).__name__)
+    frame = getattr(coro, "cr_frame", None)
+    if frame is None:
+        return f"{name}()"
+    code, values = frame.f_code, frame.f_locals
+    positional = code.co_argcount
+    names = code.co_varnames[: positional + code.co_kwonlyargcount]
+    parts = [_value_repr(values[n]) for n in names[:positional] if n in values and n != "self"]
+    extra = positional + code.co_kwonlyargcount
+    if code.co_flags & 0x04:  # CO_VARARGS: *args follow the named parameters
+        parts += [_value_repr(v) for v in values.get(code.co_varnames[extra], ())]
+        extra += 1
+    parts += [f"{n}={_value_repr(values[n])}" for n in names[positional:] if n in values]
+    if code.co_flags & 0x08:  # CO_VARKEYWORDS
+        kwargs = values.get(code.co_varnames[extra], {})
+        parts += [f"{k}={_value_repr(v)}" for k, v in kwargs.items()]
+    return f"{name}({', '.join(parts)})"
+
+
+def await_frames(coro: Any) -> list[FrameType]:
+    """The frames of a suspended coroutine and of everything it awaits, outermost first."""
+    frames = []
+    while coro is not None:
+        frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+        if frame is None:
+            break
+        frames.append(frame)
+        coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+    return frames
+
+
+def where(frame: FrameType) -> str:
+    """`examples/ch02/util.py:14`: a frame's file (relative to the working directory) and line."""
+    path = Path(frame.f_code.co_filename)
+    with contextlib.suppress(ValueError):
+        path = path.relative_to(Path.cwd())
+    return f"{path.as_posix()}:{frame.f_lineno}"
+
+
+_ASYNCIO_DIR = Path(asyncio.__file__).parent
+
+
+def describe_task(task: asyncio.Task[Any]) -> str:
+    """`Task-2 delay(3) waiting at examples/ch02/util.py:14` (innermost frame outside asyncio)."""
+    coro = task.get_coro()
+    frames = await_frames(coro) or task.get_stack()
+    own = [f for f in frames if Path(f.f_code.co_filename).parent != _ASYNCIO_DIR] or frames
+    place = f" waiting at {where(own[-1])}" if own else ""
+    return f"{task.get_name()} {describe_coroutine(coro)}{place}"
+
+
+def _natural_key(name: str) -> list[Any]:
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
+def describe_pending_tasks(loop: asyncio.AbstractEventLoop) -> str:
+    """One line per pending task of `loop`, in creation order."""
+    tasks = sorted(
+        (task for task in asyncio.all_tasks(loop) if not task.done()),
+        key=lambda task: _natural_key(task.get_name()),
+    )
+    if not tasks:
+        return "No task is pending: the loop waits for a future that nobody will complete."
+    lines = [f"  - {describe_task(task)}" for task in tasks]
+    return "Pending tasks:\n" + "\n".join(lines)

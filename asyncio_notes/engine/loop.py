@@ -1,0 +1,233 @@
+"""The virtual event loop, and `installed()`, which makes unmodified scripts run on it.
+
+A `VirtualEventLoop` is a selector event loop whose time is a `VirtualClock` (clock.py): when
+nothing is ready, its selector asks the clock to jump to the next timer instead of waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import heapq
+import selectors
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from asyncio_notes.engine.clock import (
+    _THREAD_GRACE,
+    JOINING,
+    MOVED,
+    QUEUED,
+    WAIT,
+    DeadlockError,
+    VirtualClock,
+    _Job,
+)
+
+
+class _TimerHandle(asyncio.TimerHandle):
+    """A timer ordered by (when, sequence), so that ties fire first in, first out."""
+
+    __slots__ = ("_seq",)
+
+    def __init__(self, when: float, seq: int, *args: Any) -> None:
+        super().__init__(when, *args)
+        self._seq = seq
+
+    def key(self) -> tuple[float, int]:
+        return (self._when, self._seq)
+
+    def __lt__(self, other: object) -> bool:
+        if isinstance(other, _TimerHandle):
+            return self.key() < other.key()
+        return super().__lt__(other)
+
+    def __le__(self, other: object) -> bool:
+        if isinstance(other, _TimerHandle):
+            return self.key() <= other.key()
+        return super().__le__(other)
+
+    def __gt__(self, other: object) -> bool:
+        if isinstance(other, _TimerHandle):
+            return self.key() > other.key()
+        return super().__gt__(other)
+
+    def __ge__(self, other: object) -> bool:
+        if isinstance(other, _TimerHandle):
+            return self.key() >= other.key()
+        return super().__ge__(other)
+
+
+class _VirtualSelector(selectors.DefaultSelector):  # type: ignore[misc,valid-type]
+    """Polls real file descriptors; when nothing is ready, the clock jumps instead of waiting."""
+
+    def __init__(self, clock: VirtualClock) -> None:
+        super().__init__()
+        self.clock = clock
+        self.loop: VirtualEventLoop | None = None
+
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        events = super().select(0)
+        if events or (timeout is not None and timeout <= 0) or self.loop is None:
+            return events
+        # The loop's own wake-up pipe is always registered; anything else is real I/O.
+        has_io = len(self.get_map()) > 1
+        step = self.clock._idle(self.loop, has_io)
+        if step == MOVED:
+            return []
+        if step == WAIT:
+            return super().select(None)
+        # A plain thread (which the clock does not see) may still call the loop back: give
+        # other threads a moment of real time before calling it a deadlock.
+        events = super().select(_THREAD_GRACE if threading.active_count() > 1 else 0)
+        if events:
+            return events
+        raise DeadlockError(self.clock.deadlock_message(self.loop))
+
+
+class VirtualEventLoop(asyncio.SelectorEventLoop):  # type: ignore[misc,valid-type]
+    """A selector event loop whose time is a `VirtualClock`."""
+
+    def __init__(self, clock: VirtualClock | None = None) -> None:
+        self.clock = clock if clock is not None else VirtualClock()
+        selector = _VirtualSelector(self.clock)
+        super().__init__(selector)
+        selector.loop = self
+        self.clock._add_loop(self)
+
+    def time(self) -> float:
+        return self.clock.now
+
+    def close(self) -> None:
+        super().close()
+        self.clock._loop_closed()
+
+    def _next_timer(self) -> tuple[float, int] | None:
+        # _run_once has dropped cancelled timers from the head of the heap before it selects.
+        if not self._scheduled:
+            return None
+        head = self._scheduled[0]
+        return head.key() if isinstance(head, _TimerHandle) else (head._when, -1)
+
+    def call_at(
+        self, when: float, callback: Callable[..., Any], *args: Any, context: Any = None
+    ) -> asyncio.TimerHandle:
+        # Same as BaseEventLoop.call_at (3.11-3.13) but with a sequenced timer handle.
+        if when is None:
+            raise TypeError("when cannot be None")
+        self._check_closed()
+        if self._debug:
+            self._check_thread()
+            self._check_callback(callback, "call_at")
+        timer = _TimerHandle(when, self.clock.next_seq(), callback, args, self, context)
+        if timer._source_traceback:
+            del timer._source_traceback[-1]
+        heapq.heappush(self._scheduled, timer)
+        timer._scheduled = True
+        return timer
+
+    def run_in_executor(
+        self, executor: concurrent.futures.Executor | None, func: Callable[..., Any], *args: Any
+    ) -> asyncio.Future[Any]:
+        # Same as BaseEventLoop.run_in_executor (3.11-3.13) but the call is tracked as a job.
+        self._check_closed()
+        if self._debug:
+            self._check_callback(func, "run_in_executor")
+        if executor is None:
+            executor = self._default_executor
+            self._check_default_executor()
+            if executor is None:
+                executor = concurrent.futures.ThreadPoolExecutor(thread_name_prefix="asyncio")
+                self._default_executor = executor
+        capacity = None
+        if isinstance(executor, concurrent.futures.ThreadPoolExecutor):
+            capacity = executor._max_workers
+        job = _Job(QUEUED, executor, capacity)
+        self.clock._start_job(job)
+        try:
+            source = executor.submit(self._job_runner(job, func), *args)
+        except BaseException:
+            self.clock._finish_job(job)
+            raise
+        future = asyncio.wrap_future(source, loop=self)
+        # Callbacks of `source` run in order: its result is handed to the loop first, then the
+        # job is dropped, so time cannot advance between the two.
+        source.add_done_callback(lambda _: self._finish_job_soon(job))
+        return future
+
+    def _job_runner(self, job: _Job, func: Callable[..., Any]) -> Callable[..., Any]:
+        clock = self.clock
+
+        def run(*args: Any) -> Any:
+            clock._job_thread_enter(job)
+            try:
+                return func(*args)
+            finally:
+                clock._job_thread_exit(job)
+
+        return run
+
+    def _finish_job_soon(self, job: _Job) -> None:
+        if self.is_closed():
+            self.clock._finish_job(job)
+        else:
+            self.call_soon_threadsafe(self.clock._finish_job, job)
+
+    async def shutdown_default_executor(self, *args: Any) -> None:
+        job = _Job(JOINING)
+        self.clock._start_job(job)
+        try:
+            await super().shutdown_default_executor(*args)
+        finally:
+            self.clock._finish_job(job)
+
+
+# asyncio's own Runner, before `installed()` replaces it.
+_StdRunner = asyncio.runners.Runner
+
+
+@contextlib.contextmanager
+def installed(
+    clock: VirtualClock | None = None, *, time_limit: float = 3600.0
+) -> Iterator[VirtualClock]:
+    """While active, unmodified scripts run on `clock`: asyncio.run, asyncio.Runner and
+    asyncio.new_event_loop make VirtualEventLoops (through `loop_factory`, not the event loop
+    policy that 3.14 deprecates, so it also works in Pyodide, whose asyncio.run is its own);
+    time.time, time.monotonic, time.perf_counter (and their _ns variants) read the virtual clock;
+    a blocking time.sleep advances it. Everything is restored on exit."""
+    clock = clock if clock is not None else VirtualClock()
+    clock.time_limit = time_limit
+
+    def new_event_loop() -> VirtualEventLoop:
+        return VirtualEventLoop(clock)
+
+    class Runner(_StdRunner):  # type: ignore[misc,valid-type]
+        def __init__(self, *, debug: bool | None = None, loop_factory: Any = None) -> None:
+            super().__init__(debug=debug, loop_factory=loop_factory or new_event_loop)
+
+    def run(main: Any, *, debug: bool | None = None, loop_factory: Any = None) -> Any:
+        if asyncio.events._get_running_loop() is not None:
+            raise RuntimeError("asyncio.run() cannot be called from a running event loop")
+        with Runner(debug=debug, loop_factory=loop_factory) as runner:
+            return runner.run(main)
+
+    Runner.__module__, Runner.__qualname__ = _StdRunner.__module__, _StdRunner.__qualname__
+    replacements = [
+        # The stdlib's asyncio.run looks Runner up in its module, so it needs no replacing (and
+        # tracebacks keep its frame, as in a real run); Pyodide's own asyncio.run does.
+        *([(asyncio, "run", run)] if asyncio.run is not asyncio.runners.run else []),
+        *((module, "Runner", Runner) for module in (asyncio, asyncio.runners)),
+        *((module, "new_event_loop", new_event_loop) for module in (asyncio, asyncio.events)),
+        *((time, name, function) for name, function in clock.time_functions().items()),
+    ]
+    saved = [(owner, name, getattr(owner, name)) for owner, name, _ in replacements]
+    for owner, name, value in replacements:
+        setattr(owner, name, value)
+    try:
+        yield clock
+    finally:
+        for owner, name, value in saved:
+            setattr(owner, name, value)

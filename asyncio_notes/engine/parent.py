@@ -1,0 +1,150 @@
+"""The parent side of a trace: `trace_script(path)` runs a script in a child interpreter, as
+`python path` would (its directory first on sys.path, `__name__ == "__main__"`), under the virtual
+clock (or the real one), and returns its trace (trace.py); it raises TraceError, with a message
+that names the script and says what to do, when the script raises, deadlocks or hangs.
+
+Paths in messages and output are shown relative to `root` (the working directory by default).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+from asyncio_notes.engine.instrument import is_engine_file
+from asyncio_notes.engine.pool import run_child
+from asyncio_notes.engine.trace import Trace
+
+# Seconds the parent waits beyond `timeout` for the child to report where it was stuck.
+_KILL_GRACE = 3.0
+# What a child writes: the script's stdout and stderr, the trace, and where it was stuck.
+_CHILD_FILES = ("stdout.txt", "stderr.txt", "result.json", "stuck.txt")
+
+
+class TraceError(RuntimeError):
+    """The script could not be traced: it raised, deadlocked, ran past a limit or hung."""
+
+
+def trace_script(
+    script: Path,
+    *,
+    real: bool = False,
+    time_limit: float = 3600.0,
+    timeout: float = 30.0,
+    python: str | None = None,
+    root: Path | None = None,
+) -> Trace:
+    """Run `script` in a child interpreter and return its trace; raise TraceError if it fails."""
+    root = Path(root or Path.cwd()).resolve()
+    script = Path(script).resolve()
+    name = display_path(script, root)
+    if not script.is_file():
+        raise TraceError(f"{name}: no such file")
+    with tempfile.TemporaryDirectory(prefix="trace-") as tmp:
+        files = {f: os.path.join(tmp, f) for f in _CHILD_FILES}
+        args = [
+            str(script),
+            name,
+            files["result.json"],
+            "real" if real else "virtual",
+            repr(time_limit),
+            repr(timeout),
+            files["stuck.txt"],
+        ]
+        try:
+            limit = timeout + _KILL_GRACE
+            status = run_child(python or sys.executable, args, files, limit, root)
+        except OSError as exc:
+            raise TraceError(f"{name}: cannot start the interpreter {python!r}: {exc}") from None
+        found = {
+            f: Path(path).read_text("utf-8", errors="replace")
+            for f, path in files.items()
+            if os.path.exists(path)
+        }
+    stderr, stuck = found.get("stderr.txt", ""), found.get("stuck.txt", "")
+    if "result.json" not in found:
+        _raise_for_missing_result(name, stderr, status, stuck, timeout, root)
+    result = json.loads(found["result.json"])
+    stdlib = result.pop("stdlib")
+    error = result.pop("error")
+    result["stderr"] = normalize(stderr, stdlib, root)
+    if error is not None:
+        raise TraceError(_error_message(name, error, normalize(error["detail"], stdlib, root)))
+    return result
+
+
+def _raise_for_missing_result(
+    name: str, stderr: str, status: int | None, stuck: str, timeout: float, root: Path
+) -> None:
+    stdlib = os.path.dirname(os.__file__)
+    if stuck or status is None:
+        where = stuck_at(stuck, root)
+        raise TraceError(
+            f"{name} did not finish within {timeout:g} s of real time and was stopped"
+            f"{f' at {where}' if where else ''}: it never yields to the event loop (a CPU "
+            f"loop?) or blocks on something outside asyncio. Make it finish, or raise the "
+            f"timeout if it really needs that long.\n{normalize(stuck, stdlib, root)}"
+        )
+    raise TraceError(
+        f"{name}: the tracer's child process ended with status {status} before reporting "
+        f"(crashed or killed?).\n{normalize(stderr, stdlib, root)}"
+    )
+
+
+def _error_message(name: str, error: dict[str, str], detail: str) -> str:
+    kind = error["kind"]
+    if kind == "deadlock":
+        return f"{name} deadlocked under the virtual clock: {detail}"
+    if kind == "time_limit":
+        return f"{name} ran past the virtual time limit: {detail}"
+    if kind == "exit":
+        return f"{name} exited with status {detail}."
+    return f"{name} raised {error['type']}; fix the example (run it with: python {name}).\n{detail}"
+
+
+def display_path(path: Path, root: Path) -> str:
+    """The path relative to `root` where possible, with forward slashes."""
+    try:
+        return Path(path).resolve().relative_to(root).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
+_FRAME = re.compile(r'^(?P<indent>\s*)File "(?P<file>[^"]+)", line \d+,? in ')
+
+
+def drop_own_frames(text: str) -> str:
+    """Remove traceback entries (and their source lines) that belong to the tracer itself."""
+    kept: list[str] = []
+    skip_deeper_than: int | None = None
+    for line in text.splitlines(keepends=True):
+        indent = len(line) - len(line.lstrip())
+        if skip_deeper_than is not None and indent > skip_deeper_than and line.strip():
+            continue
+        skip_deeper_than = None
+        match = _FRAME.match(line)
+        if match and is_engine_file(match["file"]):
+            skip_deeper_than = len(match["indent"])
+            continue
+        kept.append(line)
+    return "".join(kept)
+
+
+def normalize(text: str, stdlib: str, root: Path) -> str:
+    """Drop the tracer's frames; show the repo root as relative paths and stdlib as <stdlib>/."""
+    text = drop_own_frames(text)
+    text = text.replace(stdlib.rstrip(os.sep) + os.sep, "<stdlib>/")
+    return text.replace(str(root) + os.sep, "")
+
+
+def stuck_at(dump: str, root: Path) -> str:
+    """`examples/x.py:5 in spin`: the innermost frame outside the tracer in a faulthandler dump."""
+    for line in dump.splitlines():
+        match = re.match(r'\s*File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<fn>\S+)', line)
+        if match and not is_engine_file(match["file"]):
+            return f"{display_path(Path(match['file']), root)}:{match['line']} in {match['fn']}"
+    return ""

@@ -1,0 +1,224 @@
+"""The process side of a trace: start a child interpreter per script, kill it past its limit.
+
+Where os.fork exists, each interpreter gets one fork server that has imported asyncio and the
+engine once and forks a child per trace: a trace then costs a fork, not an interpreter start-up
+(about ten times less). Elsewhere each trace spawns `python -m asyncio_notes.engine.child`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import gc
+import json
+import os
+import queue
+import selectors
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from asyncio_notes.engine.child import child_main
+
+# Seconds to wait for the fork server to answer, and for a killed child to be reaped.
+_KILL_GRACE = 3.0
+_CHILD_ENV = {"PYTHONIOENCODING": "utf-8", "PYTHONHASHSEED": "0"}
+_PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent.parent)
+
+
+def _child_env() -> dict[str, str]:
+    """The parent's environment, plus what makes runs repeatable and the engine importable."""
+    path = os.pathsep.join(p for p in (_PACKAGE_ROOT, os.environ.get("PYTHONPATH")) if p)
+    return {**os.environ, **_CHILD_ENV, "PYTHONPATH": path}
+
+
+def run_child(
+    python: str, args: list[str], files: dict[str, str], limit: float, cwd: Path
+) -> int | None:
+    """Run child_main(args) in a fresh child; return its exit status (None if it was killed)."""
+    if hasattr(os, "fork"):
+        with contextlib.suppress(_ServerGone):
+            return _fork_server(python).run(args, files, limit, cwd)
+    return _spawn_child(python, args, files, limit, cwd)
+
+
+def _spawn_child(
+    python: str, args: list[str], files: dict[str, str], limit: float, cwd: Path
+) -> int | None:
+    with open(files["stdout.txt"], "wb") as stdout, open(files["stderr.txt"], "wb") as stderr:
+        child = subprocess.Popen(
+            [python, "-m", "asyncio_notes.engine.child", *args],
+            cwd=cwd,
+            env=_child_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=stderr,
+        )
+        try:
+            return child.wait(timeout=limit)
+        except subprocess.TimeoutExpired:
+            child.kill()  # faulthandler in the child should have ended it already
+            child.wait()
+            return None
+
+
+class _ServerGone(Exception):
+    """The fork server is not running (any more): spawn a fresh interpreter instead."""
+
+
+class _ForkServer:
+    """An interpreter that has imported asyncio and this module once and forks a child per trace,
+    so that a trace costs a fork instead of an interpreter start-up (about ten times less).
+
+    Protocol, one JSON object per line: we send {"args", "stdout", "stderr"}; it answers
+    {"started": pid}, and {"exited": pid, "status": code} when that child has ended."""
+
+    def __init__(self, python: str) -> None:
+        self.process = subprocess.Popen(
+            [python, "-m", "asyncio_notes.engine.pool", "--serve"],
+            env=_child_env(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            encoding="utf-8",
+        )
+        self.requests = threading.Lock()  # one request at a time, so answers come in order
+        self.started: queue.Queue[int | None] = queue.Queue()
+        self.exits: dict[int, int] = {}
+        self.changed = threading.Condition()
+        self.alive = True
+        threading.Thread(target=self._read_answers, daemon=True).start()
+
+    def _read_answers(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            answer = json.loads(line)
+            if "started" in answer:
+                self.started.put(answer["started"])
+            else:
+                with self.changed:
+                    self.exits[answer["exited"]] = answer["status"]
+                    self.changed.notify_all()
+        with self.changed:
+            self.alive = False
+            self.changed.notify_all()
+        self.started.put(None)
+
+    def run(self, args: list[str], files: dict[str, str], limit: float, cwd: Path) -> int | None:
+        request = {
+            "args": args,
+            "cwd": str(cwd),
+            "stdout": files["stdout.txt"],
+            "stderr": files["stderr.txt"],
+        }
+        with self.requests:
+            try:
+                assert self.process.stdin is not None
+                self.process.stdin.write(json.dumps(request) + "\n")
+                self.process.stdin.flush()
+                pid = self.started.get(timeout=_KILL_GRACE * 10)
+            except (OSError, queue.Empty):
+                pid = None
+        if pid is None:
+            raise _ServerGone
+        with self.changed:
+            if not self.changed.wait_for(lambda: pid in self.exits or not self.alive, limit):
+                os.kill(pid, signal.SIGKILL)  # faulthandler in the child should have ended it
+                self.changed.wait_for(lambda: pid in self.exits or not self.alive, _KILL_GRACE)
+                self.exits.pop(pid, None)
+                return None
+            return self.exits.pop(pid, None)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            assert self.process.stdin is not None
+            self.process.stdin.close()  # the server ends when its input does
+
+
+_SERVERS: dict[str, _ForkServer] = {}
+_SERVERS_LOCK = threading.Lock()
+
+
+def _fork_server(python: str) -> _ForkServer:
+    """The running fork server for `python`, started on first use."""
+    with _SERVERS_LOCK:
+        server = _SERVERS.get(python)
+        if server is None or not server.alive:
+            if not _SERVERS:
+                atexit.register(lambda: [s.close() for s in _SERVERS.values()])
+            server = _SERVERS[python] = _ForkServer(python)
+        return server
+
+
+def serve() -> None:
+    """The fork server's loop (see _ForkServer): fork a child per request, report its exit."""
+    wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_write, False)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.set_wakeup_fd(wake_write)  # a child's exit wakes the select below
+    selector = selectors.DefaultSelector()
+    selector.register(0, selectors.EVENT_READ)
+    selector.register(wake_read, selectors.EVENT_READ)
+    pending = b""
+    gc.freeze()  # children then neither scan nor copy-on-write the server's own objects
+    while True:
+        for key, _ in selector.select():
+            if key.fd == wake_read:
+                os.read(wake_read, 4096)
+                continue
+            data = os.read(0, 65536)
+            if not data:
+                return  # the parent has gone
+            *lines, pending = (pending + data).split(b"\n")
+            for line in lines:
+                pid = os.fork()
+                if pid == 0:
+                    selector.close()
+                    for fd in (wake_read, wake_write):
+                        os.close(fd)
+                    _run_forked(json.loads(line))
+                _answer({"started": pid})
+        _reap_children()
+
+
+def _reap_children() -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        _answer({"exited": pid, "status": os.waitstatus_to_exitcode(status)})
+
+
+def _answer(message: dict[str, int]) -> None:
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
+
+
+def _run_forked(request: dict[str, Any]) -> None:
+    """In a forked child: take the example's stdin/stdout/stderr, trace it, exit as usual."""
+    signal.set_wakeup_fd(-1)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    for fd, path, flags in (
+        (0, os.devnull, os.O_RDONLY),
+        (1, request["stdout"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC),
+        (2, request["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC),
+    ):
+        opened = os.open(path, flags, 0o644)
+        os.dup2(opened, fd)
+        os.close(opened)
+    os.chdir(request["cwd"])
+    child_main(request["args"])
+    # Unwind through the server's frames to a normal interpreter exit, as `python script.py`
+    # would end (thread joins, atexit, warnings and messages at shutdown).
+    sys.exit(0)
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--serve"]:
+    serve()

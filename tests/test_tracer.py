@@ -258,6 +258,12 @@ def test_debug_mode_stderr_is_normalized_like_a_real_run(virtual: dict, real: di
     took = r"took \d+\.\d+ seconds"
     real_stderr = real["trace:debug_mode.py"].result()["stderr"]
     assert re.sub(took, "", stderr) == re.sub(took, "", real_stderr)
+    # ... and like a plain `python examples/ch02/debug_mode.py`, which has no frames of its own.
+    plain = subprocess.run(
+        [sys.executable, "examples/ch02/debug_mode.py"], cwd=REPO, capture_output=True, text=True
+    ).stderr.replace(os.path.dirname(os.__file__) + os.sep, "<stdlib>/")
+    plain = plain.replace(str(REPO) + os.sep, "")
+    assert re.sub(took, "", stderr) == re.sub(took, "", plain)
 
 
 def test_the_cli_prints_byte_identical_json_twice() -> None:

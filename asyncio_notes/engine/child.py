@@ -1,4 +1,4 @@
-"""The child side of a trace: `python -m asyncio_notes.engine.child ARGS` (or a fork of the pool).
+"""The child side of a trace: `python .../engine/child.py ARGS` (or a fork of the pool's server).
 
 It runs one script under the instrumentation and writes the trace to a JSON file for the parent
 (parent.py). A faulthandler dump after `timeout` real seconds says where a stuck script was.
@@ -25,7 +25,7 @@ def child_main(argv: list[str]) -> None:
     with open(dump_file, "w", encoding="utf-8") as dump:
         faulthandler.dump_traceback_later(float(timeout), exit=True, file=dump)
         sys.argv = [display]
-        # As `python script.py`: its directory first, and not this package's.
+        # As `python script.py`: its directory first (not the engine's), and not this package's.
         sys.path[:] = [str(path.parent), *(p for p in sys.path[1:] if p != _PACKAGE_ROOT)]
         trace, error = run_traced(path, real=clock == "real", time_limit=float(time_limit))
         faulthandler.cancel_dump_traceback_later()

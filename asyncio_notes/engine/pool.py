@@ -2,7 +2,7 @@
 
 Where os.fork exists, each interpreter gets one fork server that has imported asyncio and the
 engine once and forks a child per trace: a trace then costs a fork, not an interpreter start-up
-(about ten times less). Elsewhere each trace spawns `python -m asyncio_notes.engine.child`.
+(about ten times less). Elsewhere each trace spawns a fresh interpreter running child.py.
 """
 
 from __future__ import annotations
@@ -26,7 +26,10 @@ from asyncio_notes.engine.child import child_main
 # Seconds to wait for the fork server to answer, and for a killed child to be reaped.
 _KILL_GRACE = 3.0
 _CHILD_ENV = {"PYTHONIOENCODING": "utf-8", "PYTHONHASHSEED": "0"}
-_PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent.parent)
+# Children run the engine's files as scripts, not with -m: runpy's frames would show in the
+# tracebacks and debug-mode stacks of the traced script, which a plain `python script.py` lacks.
+_ENGINE_DIR = Path(__file__).resolve().parent
+_PACKAGE_ROOT = str(_ENGINE_DIR.parent.parent)
 
 
 def _child_env() -> dict[str, str]:
@@ -50,7 +53,7 @@ def _spawn_child(
 ) -> int | None:
     with open(files["stdout.txt"], "wb") as stdout, open(files["stderr.txt"], "wb") as stderr:
         child = subprocess.Popen(
-            [python, "-m", "asyncio_notes.engine.child", *args],
+            [python, str(_ENGINE_DIR / "child.py"), *args],
             cwd=cwd,
             env=_child_env(),
             stdin=subprocess.DEVNULL,
@@ -78,7 +81,7 @@ class _ForkServer:
 
     def __init__(self, python: str) -> None:
         self.process = subprocess.Popen(
-            [python, "-m", "asyncio_notes.engine.pool", "--serve"],
+            [python, str(_ENGINE_DIR / "pool.py"), "--serve"],
             env=_child_env(),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

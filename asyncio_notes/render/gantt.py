@@ -16,8 +16,8 @@ Choices a caption may need to state:
   which the reader's time zone cannot shift). It wraps after 59 s.
 - The chart has a fixed pixel width (`useMaxWidth: false`): on a phone it scrolls sideways instead
   of shrinking (overrides/assets/stylesheets/diagrams.css lets the diagram scroll).
-- Colours come from CSS variables that diagrams.css sets for the light and dark (slate) schemes,
-  with fallbacks, through a `themeCSS` in the diagram's front matter.
+- Colours and the font come from the project's own CSS variables (`--notes-timeline-*`, with
+  fallbacks) through a `themeCSS` in the diagram's front matter; the site's stylesheet defines them.
 
 Labels are sanitized (`gantt_label`): Mermaid's gantt syntax cannot carry `:` `;` `#` or a leading
 `%`, and the diagram source reaches the browser unescaped inside HTML (mermaid2's fence), so `<` `>`
@@ -60,15 +60,15 @@ READY_LABEL = "ready"
 SPACER_LABEL = "·"
 
 # Rendered inside the SVG (Material puts it in a closed shadow root, out of reach of page CSS).
-# Variables inherit into the shadow root; diagrams.css sets them per colour scheme.
+# Custom properties inherit into the shadow root; only the project's own (--notes-timeline-*).
 THEME_CSS = """
-text { font-family: var(--md-text-font-family, sans-serif); }
-.sectionTitle { fill: var(--md-default-fg-color, #222) !important; }
+text { font-family: var(--notes-timeline-font, sans-serif); }
+.sectionTitle { fill: var(--notes-timeline-text, #222) !important; }
 .section { stroke: none; opacity: 1; }
-.section0 { fill: var(--md-default-fg-color--lightest, rgba(0, 0, 0, 0.07)); }
+.section0 { fill: var(--notes-timeline-band, rgba(0, 0, 0, 0.07)); }
 .section1 { fill: transparent; }
-.grid .tick { stroke: var(--md-default-fg-color--lighter, rgba(0, 0, 0, 0.32)); opacity: 0.6; }
-.grid .tick text { fill: var(--md-default-fg-color, #222) !important; font-size: %(axis)spx; }
+.grid .tick { stroke: var(--notes-timeline-grid, rgba(0, 0, 0, 0.32)); opacity: 0.6; }
+.grid .tick text { fill: var(--notes-timeline-text, #222) !important; font-size: %(axis)spx; }
 .grid path { stroke-width: 0; }
 .task { stroke-width: 1.5; }
 .done0, .done1 {
@@ -81,7 +81,7 @@ text { font-family: var(--md-text-font-family, sans-serif); }
   stroke: var(--notes-timeline-wait-border, rgba(0, 0, 0, 0.32));
 }
 .activeText0, .activeText1, .critText0, .critText1 {
-  fill: var(--md-default-fg-color, #222) !important;
+  fill: var(--notes-timeline-text, #222) !important;
 }
 .crit0, .crit1 {
   fill: var(--notes-timeline-ready, #ffe082);
@@ -95,7 +95,7 @@ text { font-family: var(--md-text-font-family, sans-serif); }
   fill: var(--notes-timeline-error, #c62828);
   stroke: var(--notes-timeline-error, #c62828);
 }
-.milestoneText { font-style: normal; fill: var(--md-default-fg-color, #222) !important; }
+.milestoneText { font-style: normal; fill: var(--notes-timeline-text, #222) !important; }
 .milestoneText.critText0, .milestoneText.critText1 {
   fill: var(--notes-timeline-error-text, #c62828) !important;
 }

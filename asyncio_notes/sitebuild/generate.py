@@ -34,6 +34,7 @@ from asyncio_notes.sitebuild.catalog import (
     helper_files,
     relative,
 )
+from asyncio_notes.sitebuild.tabs import write_tabs
 
 OUT_DIR = GENERATED_DIR
 PACKAGE_DIR = REPO / "asyncio_notes"
@@ -174,6 +175,8 @@ def generate_all(*, force: bool = False, jobs: int = 2) -> list[Path]:
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         list(pool.map(one, examples))
+    for example in examples:
+        write_tabs(example)  # after: a re-run example's directory was emptied
     generate_diagrams()
     if errors:
         raise GenerationError("\n\n".join(sorted(errors)))

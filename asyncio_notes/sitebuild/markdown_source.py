@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from asyncio_notes.sitebuild.tabs import tabs_snippet
+
 # Indentation is not limited to CommonMark's three spaces: fences sit inside admonitions and
 # content tabs, indented by four. A backtick fence's info string has no backtick (CommonMark).
 _FENCE = re.compile(r"^\s*(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
@@ -134,9 +136,23 @@ def snippet(line: Line) -> str | None:
     return match.group("target") if match else None
 
 
+def expand(target: str) -> list[str]:
+    """The files an include brings in: a generated tabs snippet (sitebuild/tabs.py) stands for
+    the includes it holds (the example, its output and timeline); any other target for itself."""
+    nested = tabs_snippet(target)
+    if nested is None:
+        return [target]
+    return [t for line in lines(nested) if (s := snippet(line)) for t in expand(s)]
+
+
 def snippets(text: str) -> list[tuple[int, str]]:
-    """(line number, target) of every snippet include, in page order."""
-    return [(line.number, target) for line in lines(text) if (target := snippet(line))]
+    """(line number, target) of every file the page includes, in page order (`expand`)."""
+    return [
+        (line.number, target)
+        for line in lines(text)
+        if (include := snippet(line))
+        for target in expand(include)
+    ]
 
 
 def include_path(target: str) -> str:

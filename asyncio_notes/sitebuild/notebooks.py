@@ -432,10 +432,10 @@ def parse_page(text: str) -> ChapterPage:
         block.clear()
 
     for line in md.lines(text):
-        target = md.snippet(line) or ""
-        whole_example = target.startswith("examples/") and ":" not in target  # not a section
-        if whole_example and posixpath.basename(target) not in HELPER_MODULES:
-            (intro_examples if current is None else current.examples).append(target)
+        for target in md.expand(md.snippet(line) or ""):
+            whole_example = target.startswith("examples/") and ":" not in target  # not a section
+            if whole_example and posixpath.basename(target) not in HELPER_MODULES:
+                (intro_examples if current is None else current.examples).append(target)
         if line.fence:
             close_block()  # a block opens (when one closes, no prose is pending)
         if line.fence or line.code:

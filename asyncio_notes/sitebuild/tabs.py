@@ -1,0 +1,63 @@
+"""The snippet a page includes to show one example: its Code, Output and Timeline tabs.
+
+A page shows an example with one line, `--8<-- "build/generated/chNN/NAME/tabs.LANG.md"`
+(or `code-output.LANG.md`: Code and Output only). The snippet holds the tab labels in the page's
+language and nested includes of the example file and of its generated output and timeline.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from asyncio_notes.paths import GENERATED_DIR, REPO
+
+LABELS = {
+    "zh": {"code": "代码", "output": "输出", "timeline": "时间线"},
+    "en": {"code": "Code", "output": "Output", "timeline": "Timeline"},
+}
+KINDS = {"tabs": True, "code-output": False}  # snippet name -> with a Timeline tab
+# 'build/generated/ch02/NAME/tabs.zh.md' -> chapter, example name, kind, language
+_TARGET = re.compile(
+    r"^build/generated/(?P<chapter>ch\d\d)/(?P<name>[A-Za-z0-9_]+)/"
+    r"(?P<kind>tabs|code-output)\.(?P<lang>[a-z]{2})\.md$"
+)
+
+
+def tabs_target(example: str, lang: str, *, timeline: bool = True) -> str:
+    """What a page includes for `examples/chNN/NAME.py`: build/generated/chNN/NAME/tabs.LANG.md."""
+    path = Path(example)
+    kind = "tabs" if timeline else "code-output"
+    return f"build/generated/{path.parent.name}/{path.stem}/{kind}.{lang}.md"
+
+
+def tabs_snippet(target: str) -> str | None:
+    """The Markdown of a generated tabs snippet (None when `target` names none)."""
+    match = _TARGET.match(target)
+    if not match or match.group("lang") not in LABELS:
+        return None
+    chapter, name = match.group("chapter"), match.group("name")
+    label = LABELS[match.group("lang")]
+    example = f"examples/{chapter}/{name}.py"
+    generated = f"build/generated/{chapter}/{name}"
+    parts = [
+        f'=== "{label["code"]}"\n\n    ```python title="{example}"\n    --8<-- "{example}"\n    ```\n',
+        f'=== "{label["output"]}"\n\n    ```console\n    --8<-- "{generated}/output.txt"\n    ```\n',
+    ]
+    if KINDS[match.group("kind")]:
+        parts.append(f'=== "{label["timeline"]}"\n\n    --8<-- "{generated}/timeline.md"\n')
+    return "\n".join(parts)
+
+
+def write_tabs(example: Path) -> None:
+    """Write every tabs snippet of one example (unchanged files are left alone)."""
+    rel = example.resolve().relative_to(REPO).as_posix()
+    for lang in LABELS:
+        for timeline in KINDS.values():
+            target = tabs_target(rel, lang, timeline=timeline)
+            text = tabs_snippet(target)
+            out = REPO / target
+            assert text is not None and out.is_relative_to(GENERATED_DIR)
+            if not out.exists() or out.read_text(encoding="utf-8") != text:
+                out.parent.mkdir(parents=True, exist_ok=True)
+                out.write_text(text, encoding="utf-8", newline="\n")

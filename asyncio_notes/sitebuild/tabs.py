@@ -24,6 +24,15 @@ _TARGET = re.compile(
 )
 
 
+def _tab(label: str, *body: str) -> str:
+    """A content tab (pymdownx.tabbed) whose body lines are indented under its label."""
+    return f'=== "{label}"\n\n' + "".join(f"    {line}\n" for line in body)
+
+
+def _inc(target: str) -> str:
+    return f'--8<-- "{target}"'
+
+
 def tabs_target(example: str, lang: str, *, timeline: bool = True) -> str:
     """What a page includes for `examples/chNN/NAME.py`: build/generated/chNN/NAME/tabs.LANG.md."""
     path = Path(example)
@@ -41,11 +50,11 @@ def tabs_snippet(target: str) -> str | None:
     example = f"examples/{chapter}/{name}.py"
     generated = f"build/generated/{chapter}/{name}"
     parts = [
-        f'=== "{label["code"]}"\n\n    ```python title="{example}"\n    --8<-- "{example}"\n    ```\n',
-        f'=== "{label["output"]}"\n\n    ```console\n    --8<-- "{generated}/output.txt"\n    ```\n',
+        _tab(label["code"], f'```python title="{example}"', _inc(example), "```"),
+        _tab(label["output"], "```console", _inc(f"{generated}/output.txt"), "```"),
     ]
     if KINDS[match.group("kind")]:
-        parts.append(f'=== "{label["timeline"]}"\n\n    --8<-- "{generated}/timeline.md"\n')
+        parts.append(_tab(label["timeline"], _inc(f"{generated}/timeline.md")))
     return "\n".join(parts)
 
 

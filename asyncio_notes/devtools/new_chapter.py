@@ -305,21 +305,7 @@ $ python {example}
 
 两个任务同时等待：一个睡 1 秒，一个睡 2 秒，所以 `main` 一共用 2 秒，而不是 1 + 2 = 3 秒。
 
-=== "代码"
-
-    ```python title="{example}"
-    --8<-- "{example}"
-    ```
-
-=== "输出"
-
-    ```console
-    --8<-- "build/generated/{chapter}/{name}/output.txt"
-    ```
-
-=== "时间线"
-
-    --8<-- "build/generated/{chapter}/{name}/timeline.md"
+--8<-- "build/generated/{chapter}/{name}/tabs.zh.md"
 """,
     "en": """\
 ---
@@ -346,21 +332,7 @@ $ python {example}
 Two tasks wait at the same time: one sleeps for 1 second, the other for 2, so `main` takes 2
 seconds in all, not 1 + 2 = 3.
 
-=== "Code"
-
-    ```python title="{example}"
-    --8<-- "{example}"
-    ```
-
-=== "Output"
-
-    ```console
-    --8<-- "build/generated/{chapter}/{name}/output.txt"
-    ```
-
-=== "Timeline"
-
-    --8<-- "build/generated/{chapter}/{name}/timeline.md"
+--8<-- "build/generated/{chapter}/{name}/tabs.en.md"
 """,
 }
 

@@ -10,7 +10,7 @@ PORT   ?= 8000
 # Material's end-of-life banner is not a build problem; keep it out of every log.
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: setup serve build test test-pythons update-examples lint format bench lock clean
+.PHONY: setup serve build test check test-pythons update-examples lint format bench lock clean
 
 setup: $(STAMP)
 
@@ -30,8 +30,13 @@ build: $(STAMP)
 	$(PY) -m mkdocs build --strict -f mkdocs.yml
 	$(PY) -m mkdocs build --strict -f mkdocs.en.yml
 
+# Two workers (pytest-xdist); they share one built site (tests/conftest.py).
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
+
+# The inner loop: everything but the browser tier and what needs the built site or real time.
+check: $(STAMP)
+	$(PY) -m pytest -n 2 -m "not browser and not slow"
 
 # The suite on every supported Python found here (PATH or pyenv), each in its own .venv-3.X;
 # a missing version is skipped with a note. Some tests only:

@@ -1,36 +1,85 @@
-"""Shared fixtures: one strict build of both languages per test session, and a server for it."""
+"""Shared fixtures: one strict build of both languages per run, served as GitHub Pages would.
+
+With parallel workers (pytest-xdist) the controller serves one directory for the whole run and
+the first worker that needs the site builds it there, under a file lock; the others wait and
+reuse it. Without workers the one process does both.
+"""
 
 from __future__ import annotations
 
-import functools
-import http.server
+import fcntl
 import os
-import socket
+import shutil
 import subprocess
 import sys
-import threading
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
-from asyncio_notes.devtools.chromium import CHROMIUM_ARGS, system_chromium
-from asyncio_notes.sitebuild.catalog import REPO
+from asyncio_notes.devtools.chromium import launch
+from asyncio_notes.devtools.static_server import free_port, serve
+from asyncio_notes.paths import REPO
 
 
 @dataclass(frozen=True)
 class BuiltSite:
     root: Path  # zh at root, en under en/
-    url: str  # where site_server serves it (the site_url it was built with)
+    url: str  # where it is served (the site_url it was built with)
     log: str  # everything MkDocs printed for both builds
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+@dataclass(frozen=True)
+class SharedSite:
+    """Where the run's site is built and the URL that serves it."""
+
+    directory: Path
+    url: str
+
+    def built(self) -> BuiltSite:
+        """Build the site unless another worker already has; the same BuiltSite either way."""
+        root, log, failed = (
+            self.directory / "site",
+            self.directory / "log",
+            self.directory / "failed",
+        )
+        with open(self.directory / "lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not log.exists():
+                try:
+                    log.write_text(build_site(root, self.url), encoding="utf-8")
+                except BaseException as exc:
+                    failed.write_text(str(exc), encoding="utf-8")
+                    log.write_text("", encoding="utf-8")
+                    raise
+        if failed.exists():
+            pytest.fail(f"the site did not build: {failed.read_text(encoding='utf-8')}", False)
+        return BuiltSite(root, self.url, log.read_text(encoding="utf-8"))
+
+
+_KEY = "asyncio_notes_site"
+_SITE = pytest.StashKey[SharedSite]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:  # an xdist worker: the controller serves the site
+        site = workerinput[_KEY]
+        config.stash[_SITE] = SharedSite(Path(site["directory"]), site["url"])
+        return
+    directory = Path(tempfile.mkdtemp(prefix="asyncio-notes-site-"))
+    port = free_port()
+    server = serve(directory / "site", port)
+    config.stash[_SITE] = SharedSite(directory, f"http://127.0.0.1:{port}/")
+    config.add_cleanup(lambda: (server.shutdown(), shutil.rmtree(directory, ignore_errors=True)))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:  # pytest-xdist: what each worker is told
+    site = node.config.stash[_SITE]
+    node.workerinput[_KEY] = {"directory": str(site.directory), "url": site.url}
 
 
 def build_site(out: Path, url: str) -> str:
@@ -62,69 +111,27 @@ def build_site(out: Path, url: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/"
-    root = tmp_path_factory.mktemp("site")
-    return BuiltSite(root, url, build_site(root, url))
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """Answer a missing page with the nearest 404.html (en/404.html under /en/), status 404,
-        as static hosts such as Netlify or Cloudflare Pages do."""
-        if code != 404 or self.command != "GET":
-            return super().send_error(code, message, explain)
-        root = Path(self.directory)
-        parts = urlparse(self.path).path.strip("/").split("/")
-        for depth in range(len(parts), -1, -1):
-            page = root.joinpath(*parts[:depth], "404.html")
-            if page.is_file():
-                body = page.read_bytes()
-                self.send_response(404)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-                return None
-        return super().send_error(code, message, explain)
+def built_site(request: pytest.FixtureRequest) -> BuiltSite:
+    return request.config.stash[_SITE].built()
 
 
 @pytest.fixture(scope="session")
-def site_server(built_site: BuiltSite) -> Iterator[str]:
-    """Serve the built site at the URL it was built for; yield that URL."""
-    port = int(built_site.url.rsplit(":", 1)[1].strip("/"))
-    handler = functools.partial(_QuietHandler, directory=str(built_site.root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield built_site.url
-    server.shutdown()
-
-
-# Debian's chromium in a container: no sandbox (root), no GPU, /dev/shm is small, and nothing that
+def site_server(built_site: BuiltSite) -> str:
+    """The URL that serves the built site (the site_url it was built for)."""
+    return built_site.url
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
-    """One Chromium for the whole session: Playwright's own build where `playwright install` put
-    one, else the system's `chromium` (Debian's package); skipped when neither exists."""
+    """One Chromium per worker (devtools/chromium.py); skipped when none is installed."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
     with sync_api.sync_playwright() as playwright:
-        own = playwright.chromium.executable_path
-        if own and Path(own).exists():
-            executable = None
-        else:
-            executable = system_chromium()
-            if not executable:
-                pytest.skip(
-                    "no Chromium: neither Playwright's own (`playwright install chromium`) nor a "
-                    "system `chromium` (Debian: apt-get install chromium) is installed"
-                )
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        browser = launch(playwright)
+        if browser is None:
+            pytest.skip(
+                "no Chromium: neither Playwright's own (`playwright install chromium`) nor a "
+                "system `chromium` (Debian: apt-get install chromium) is installed"
+            )
         yield browser
         browser.close()
 

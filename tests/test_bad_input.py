@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from asyncio_notes.sitebuild.catalog import REPO
+from asyncio_notes.paths import REPO
 
 # MkDocs' own build with another docs_dir; its errors are logged, as the `mkdocs` command does.
 BUILD_WITH_DOCS_DIR = """

@@ -10,7 +10,8 @@
   or worker before the reader opens search.
 - Every code block has a copy button that copies it.
 - With JavaScript off, text and code are readable and diagrams say why they are not shown.
-- A missing page gets that language's 404 page, fully styled, under / and under /en/.
+- A missing page gets the root 404 page, fully styled, under / and under /en/, as on GitHub
+  Pages (tests/conftest.py serves the site as that host does); it links to the English site.
 
 Only one browser runs per session (the `browser` fixture in conftest.py); each test opens a context.
 """
@@ -26,7 +27,8 @@ from urllib.parse import urlparse
 
 import pytest
 
-from asyncio_notes.sitebuild.catalog import REPO
+from asyncio_notes.devtools.chromium import open_diagram_tabs
+from asyncio_notes.paths import REPO
 from tests.conftest import BuiltSite
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
@@ -40,22 +42,6 @@ PHONE = {"width": 390, "height": 844}
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # What Material's search downloads: the index and the worker with its lunr languages.
 SEARCH_DOWNLOADS = re.compile(r"/search/search_index\.json|/workers/search\.|/lunr/")
-
-# Marks the tab labels whose panel holds a diagram (data-qa-diagram-tab), and returns how many.
-MARK_DIAGRAM_TABS = """() => {
-  let n = 0
-  for (const set of document.querySelectorAll(".tabbed-set")) {
-    const labels = set.querySelectorAll(":scope > .tabbed-labels > label")
-    const blocks = set.querySelectorAll(":scope > .tabbed-content > .tabbed-block")
-    blocks.forEach((block, i) => {
-      if (block.querySelector(".mermaid") && labels[i]) {
-        labels[i].setAttribute("data-qa-diagram-tab", "")
-        n++
-      }
-    })
-  }
-  return n
-}"""
 
 # Selects the tab holding the first code block, if that block sits in a tab that is not selected.
 SHOW_FIRST_CODE_BLOCK = """() => {
@@ -224,11 +210,7 @@ def show_and_render_diagrams(page, expected: int) -> list[str]:
     """Click every tab that holds a diagram, wait for all diagrams; return what went wrong."""
     if not expected:
         return []
-    tabs = page.evaluate(MARK_DIAGRAM_TABS)
-    for i in range(tabs):
-        label = page.locator("[data-qa-diagram-tab]").nth(i)
-        if not label.evaluate("l => document.getElementById(l.htmlFor)?.checked"):
-            label.click()
+    open_diagram_tabs(page)
     return wait_for_diagrams(page, expected)
 
 
@@ -457,16 +439,18 @@ def test_pages_are_readable_without_javascript(
 
 
 @pytest.mark.parametrize(
-    ("path", "lang", "heading"),
+    ("path", "lang", "heading", "english_link"),
     [
-        ("no/such/page/", "zh", "找不到"),
-        ("en/no/such/page/", "en", "Page not found"),
-        ("404.html", "zh", "找不到"),
-        ("en/404.html", "en", "Page not found"),
+        # GitHub Pages answers every missing path, /en/... too, with the root 404.html (the
+        # Chinese page), status 404; that page points English readers to the English site.
+        ("no/such/page/", "zh", "找不到", "en/"),
+        ("en/no/such/page/", "zh", "找不到", "en/"),
+        ("404.html", "zh", "找不到", "en/"),
+        ("en/404.html", "en", "Page not found", None),
     ],
 )
-def test_missing_pages_get_the_404_page_of_their_language(
-    site_server: str, new_context, path: str, lang: str, heading: str
+def test_missing_pages_get_the_404_page_github_pages_serves(
+    site_server: str, new_context, path: str, lang: str, heading: str, english_link: str | None
 ) -> None:
     context = new_context(viewport=DESKTOP)
     watch = Watch(site_server, expected_404={site_server + path})
@@ -483,6 +467,9 @@ def test_missing_pages_get_the_404_page_of_their_language(
         "sticky",
         "fixed",
     )
+    if english_link:
+        link = page.locator("article p[lang=en] a")
+        assert link.get_attribute("href") == site_server + english_link
     home = page.locator("article a").first
     home.click()
     page.wait_for_load_state("load")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from asyncio_notes.sitebuild.catalog import REPO
+from asyncio_notes.paths import REPO
 
 DOCS = [
     REPO / "README.md",

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from asyncio_notes.paths import EXAMPLES_DIR
 from asyncio_notes.sitebuild import generate
-from asyncio_notes.sitebuild.catalog import EXAMPLES_DIR, example_files
+from asyncio_notes.sitebuild.catalog import example_files
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from urllib.parse import unquote, urljoin, urlparse
 
 import pytest
 
-from asyncio_notes.sitebuild.catalog import REPO
+from asyncio_notes.paths import REPO
 from tests.conftest import BuiltSite
 
 # Attributes that point at something the reader (or the browser) will fetch or follow.

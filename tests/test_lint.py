@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from asyncio_notes.sitebuild.catalog import REPO
+from asyncio_notes.paths import REPO
 
 
 @pytest.mark.parametrize("command", [["check", "."], ["format", "--check", "."]])

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from asyncio_notes.devtools.new_chapter import UsageError, _AnyTagLoader, _walk, add_to_nav
-from asyncio_notes.sitebuild.catalog import REPO
+from asyncio_notes.paths import REPO
 
 # Never copied: environments, build output and caches (what .gitignore leaves out anyway).
 _SKIP = {".git", "site", "build", "node_modules", "__pycache__", ".pytest_cache", ".ruff_cache"}

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from asyncio_notes.devtools import test_pythons
-from asyncio_notes.sitebuild.catalog import REPO
+from asyncio_notes.paths import REPO
 
 
 def _fake_python(path: Path, version: str | None) -> Path:

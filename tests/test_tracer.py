@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -20,11 +19,13 @@ from typing import Any
 
 import pytest
 
+from asyncio_notes.devtools.test_pythons import VERSIONS, find_python
 from asyncio_notes.engine import pool as process_pool
 from asyncio_notes.engine.parent import TraceError, display_path, trace_script
 from asyncio_notes.paths import REPO
+from asyncio_notes.sitebuild.catalog import example_files
 
-EXAMPLES = sorted(p for p in (REPO / "examples" / "ch02").glob("*.py") if p.name != "util.py")
+EXAMPLES = example_files("ch02")
 
 
 def close_to_real(virtual_seconds: float, real_seconds: float) -> bool:
@@ -33,12 +34,6 @@ def close_to_real(virtual_seconds: float, real_seconds: float) -> bool:
     shared with browsers and builds, so the upper bound only catches gross mismatches; the
     virtual times themselves are checked exactly elsewhere."""
     return virtual_seconds - 0.002 <= real_seconds <= virtual_seconds * 2 + 1
-
-
-def find_python(version: str) -> str | None:
-    """The newest pyenv install of 3.X, else python3.X on PATH (pyenv's shims there may refuse)."""
-    installs = sorted(Path.home().glob(f".pyenv/versions/{version}.*/bin/python"))
-    return str(installs[-1]) if installs else shutil.which(f"python{version}")
 
 
 # Uses what the chapter does not yet: TaskGroup, gather, to_thread, run_in_executor, Event,
@@ -359,11 +354,11 @@ def test_a_missing_interpreter_is_a_trace_error(tmp_path: Path) -> None:
         trace_script(REPO / "examples/ch02/task_model.py", python=str(tmp_path / "python"))
 
 
-@pytest.mark.parametrize("version", ["3.11", "3.12", "3.13"])
+@pytest.mark.parametrize("version", VERSIONS)
 def test_other_interpreters(version: str) -> None:
     python = find_python(version)
     if python is None:
         pytest.skip(f"Python {version} is not installed (neither on PATH nor under pyenv)")
-    trace = trace_script(REPO / "examples/ch02/task_model.py", python=python)
+    trace = trace_script(REPO / "examples/ch02/task_model.py", python=str(python))
     assert trace["python"] == version and trace["elapsed"] == 3.0
     assert [t["steps"] for t in trace["tasks"]][1] == [[0.0, 0.0], [3.0, 3.0]]

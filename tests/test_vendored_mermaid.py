@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from asyncio_notes.devtools import vendor_mermaid as vendor
+from asyncio_notes.paths import REPO
 
-REPO = vendor.REPO
 JAVASCRIPTS = REPO / "overrides" / "assets" / "javascripts"
 LOADER = JAVASCRIPTS / "mermaid-loader.mjs"
 ENTRY_STUBS = [

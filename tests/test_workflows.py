@@ -22,7 +22,7 @@ import pytest
 import yaml
 
 from asyncio_notes.devtools.test_pythons import VERSIONS
-from asyncio_notes.sitebuild.catalog import REPO
+from asyncio_notes.paths import REPO
 
 WORKFLOWS = REPO / ".github" / "workflows"
 NAMES = ("ci.yml", "deploy.yml")
@@ -100,30 +100,23 @@ def ci_problems(wf: Workflow) -> list[str]:
     test_jobs = [
         (job_id, job)
         for job_id, job in wf.get("jobs", {}).items()
-        if step_index(job, runs("make test")) is not None
+        if step_index(job, runs(".ci/run")) is not None
     ]
     if not test_jobs:
-        return [*found, "ci.yml: no job runs `make test`"]
+        return [*found, "ci.yml: no job runs `.ci/run` (apt packages, then `make test`)"]
     job_id, job = test_jobs[0]
     matrix = job.get("strategy", {}).get("matrix", {}).get("python")
     if matrix != list(VERSIONS):
         found.append(
             f"ci.yml: job {job_id} must test Python {list(VERSIONS)} (as strings), not {matrix!r}"
         )
-    apt = step_index(
-        job,
-        lambda s: (
-            "apt-get install" in s.get("run", "")
-            and all(p in s["run"].split() for p in ("chromium", "fonts-noto-cjk"))
-        ),
-    )
-    test = step_index(job, runs("make test"))
+    if step_index(job, lambda s: "apt-get" in s.get("run", "")) is not None:
+        found.append("ci.yml: a step runs apt-get; the apt step lives in .ci/run only")
+    test = step_index(job, runs(".ci/run"))
     build = step_index(job, runs("make build"))
     upload = step_index(job, lambda s: uses(s, "actions/upload-artifact"))
-    if apt is None or apt > test:
-        found.append("ci.yml: install chromium and fonts-noto-cjk with apt-get before `make test`")
     if build is None or build < test:
-        found.append("ci.yml: run `make build` after `make test`")
+        found.append("ci.yml: run `make build` after `.ci/run`")
     if upload is None or build is None or upload < build:
         found.append("ci.yml: upload the built site with actions/upload-artifact after make build")
     elif str(steps(job)[upload].get("with", {}).get("path", "")).rstrip("/") != "site":
@@ -221,6 +214,25 @@ def problems(wfs: dict[str, Workflow]) -> list[str]:
     return found + ci_problems(wfs["ci.yml"]) + deploy_problems(wfs["deploy.yml"])
 
 
+def ci_script_problems(script: str) -> list[str]:
+    """.ci/run installs what the browser tests need, then runs the README's `make test`."""
+    found = []
+    apt = next((line for line in script.splitlines() if "apt-get install" in line), "")
+    if not all(p in apt.split() for p in ("chromium", "fonts-noto-cjk")):
+        found.append(".ci/run: install chromium and fonts-noto-cjk with apt-get")
+    lines = [line.strip() for line in script.splitlines()]
+    if "make test" not in lines or (apt and lines.index("make test") < lines.index(apt.strip())):
+        found.append(".ci/run: run `make test` after the apt step")
+    return found
+
+
+def test_ci_script_installs_the_packages_then_runs_make_test() -> None:
+    script = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert not ci_script_problems(script), ci_script_problems(script)
+    assert ci_script_problems(script.replace(" fonts-noto-cjk", ""))
+    assert ci_script_problems(script.replace("make test", "make check"))
+
+
 def test_workflows_follow_every_rule() -> None:
     found = problems(workflows())
     assert not found, "\n".join(found)
@@ -283,9 +295,15 @@ BREAKAGES: dict[str, tuple[Callable[[dict[str, Workflow]], object], str]] = {
         ),
         "must test Python ['3.11', '3.12', '3.13']",
     ),
-    "ci: no CJK fonts": (
-        lambda w: _set_run(w, "ci.yml", "apt-get", "apt-get install -y chromium"),
-        "install chromium and fonts-noto-cjk",
+    "ci: apt repeated in the workflow": (
+        lambda w: steps(_job(w, "ci.yml", "test")).insert(
+            1, {"run": "apt-get install -y chromium fonts-noto-cjk"}
+        ),
+        "the apt step lives in .ci/run only",
+    ),
+    "ci: .ci/run not called": (
+        lambda w: _set_run(w, "ci.yml", ".ci/run", "make test"),
+        "no job runs `.ci/run`",
     ),
     "ci: no pull requests": (
         lambda w: w["ci.yml"]["on"].pop("pull_request"),

@@ -9,34 +9,36 @@ Sections:
   site        gzip size of what a first visit loads, for every page (text and diagram budgets)
   lighthouse  Lighthouse 12 (tools/lighthouse), desktop and mobile, two runs each: home, chapter
               index, the chapter's largest section page and its notebook page
-  test        wall time of the whole `make test`
+  test        wall time of `make test` (whole suite) and `make check` (no browser tier)
 """
 
 from __future__ import annotations
 
 import argparse
 import atexit
-import functools
 import gzip
-import http.server
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
 
-from asyncio_notes.devtools.chromium import CHROMIUM_ARGS, system_chromium
+from asyncio_notes.devtools.chromium import (
+    CHROMIUM_ARGS,
+    launch,
+    open_diagram_tabs,
+    system_chromium,
+)
+from asyncio_notes.devtools.static_server import free_port, serve
 from asyncio_notes.engine.parent import trace_script
-from asyncio_notes.sitebuild.catalog import REPO, example_files, relative
+from asyncio_notes.paths import REPO
+from asyncio_notes.sitebuild.catalog import example_files, relative
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -90,17 +92,6 @@ LIGHTHOUSE_TARGETS = {
     "desktop": {"performance": 98, "accessibility": 100, "best-practices": 100, "seo": 95},
     "mobile": {"performance": 90, "accessibility": 100, "best-practices": 100, "seo": 95},
 }
-# Marks and clicks every tab whose panel holds a diagram, so that its Mermaid code is loaded.
-SHOW_DIAGRAM_TABS = """() => {
-  for (const set of document.querySelectorAll(".tabbed-set")) {
-    const labels = set.querySelectorAll(":scope > .tabbed-labels > label")
-    set.querySelectorAll(":scope > .tabbed-content > .tabbed-block").forEach((block, i) => {
-      if (block.querySelector(".mermaid, pre.mermaid") && labels[i]) labels[i].click()
-    })
-  }
-}"""
-
-
 # True once no diagram waits to be drawn; else scrolls to the first one showing (a loader may draw
 # a diagram only when it is about to be seen).
 DRAW_EVERY_DIAGRAM = """() => {
@@ -126,44 +117,11 @@ class ServedSite:
 _served: ServedSite | None = None
 
 
-class _GzipHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves text files gzip-compressed, as the site's host does (GitHub Pages): Lighthouse's
-    simulated slow network charges for the bytes on the wire, so an uncompressing server would
-    make every page look several times heavier than it is."""
-
-    COMPRESSED = (".html", ".css", ".js", ".mjs", ".json", ".svg", ".xml", ".txt", ".ipynb")
-    cache: ClassVar[dict[Path, bytes]] = {}
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        path = Path(self.translate_path(self.path))
-        if path.is_dir() and self.path.split("?")[0].endswith("/"):
-            path = path / "index.html"
-        accepts = "gzip" in self.headers.get("Accept-Encoding", "")
-        if not (accepts and path.is_file() and path.suffix in self.COMPRESSED):
-            return super().do_GET()
-        if path not in self.cache:
-            self.cache[path] = gzip.compress(path.read_bytes(), compresslevel=6)
-        body = self.cache[path]
-        self.send_response(200)
-        self.send_header("Content-Type", self.guess_type(str(path)))
-        self.send_header("Content-Encoding", "gzip")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Vary", "Accept-Encoding")
-        self.end_headers()
-        self.wfile.write(body)
-        return None
-
-
 def served_site() -> ServedSite:
     """Run `make build` once (for a free local port), serve a copy of site/ at that URL."""
     global _served
     if _served is None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+        port = free_port()
         url = f"http://127.0.0.1:{port}/"
         env = {**os.environ, "SITE_URL": url}
         start = time.perf_counter()
@@ -173,9 +131,7 @@ def served_site() -> ServedSite:
             sys.exit(f"make build failed:\n{proc.stdout}{proc.stderr}")
         root = Path(tempfile.mkdtemp(prefix="asyncio-notes-bench-"))
         shutil.copytree(REPO / "site", root, dirs_exist_ok=True)  # site/ may be rebuilt meanwhile
-        handler = functools.partial(_GzipHandler, directory=str(root))
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        server = serve(root, port)  # gzip, as GitHub Pages sends it
         atexit.register(lambda: (server.shutdown(), shutil.rmtree(root, ignore_errors=True)))
         _served = ServedSite(root, url, seconds)
     return _served
@@ -233,12 +189,10 @@ def bench_site() -> None:
     site = served_site()
     print(f"site: gzip size of what a first visit loads ({load_average()})")
     with sync_playwright() as playwright:
-        own = Path(playwright.chromium.executable_path or "")
-        executable = None if own.exists() else system_chromium()
-        if not own.exists() and not executable:
+        browser = launch(playwright)
+        if browser is None:
             print("  skipped: no Chromium")
             return
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         over = []
         for path, kind in site_paths(site.root):
             total = weigh_page(browser, site.url, path, kind)
@@ -271,7 +225,7 @@ def weigh_page(browser, site_url: str, path: str, kind: str) -> float:
     on_load = len(responses)
     types = page.evaluate(DIAGRAM_TYPES) if kind == "diagram" else []
     if kind == "diagram":  # then every diagram: its tab shown, scrolled to until drawn
-        page.evaluate(SHOW_DIAGRAM_TABS)
+        open_diagram_tabs(page)
         page.wait_for_function(DRAW_EVERY_DIAGRAM, timeout=120_000, polling=300)
         page.wait_for_load_state("networkidle")
     weights = [  # (gzip KB, resource type, path), in request order
@@ -415,15 +369,20 @@ def bench_lighthouse() -> None:
 
 
 def bench_test() -> None:
-    """Wall time of the whole `make test`."""
-    start = time.perf_counter()
-    proc = subprocess.run(["make", "test"], cwd=REPO, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    lines = proc.stdout.strip().splitlines() or ["(no output)"]
-    print(f"test: make test {seconds:.1f} s ({load_average()}): {lines[-1].strip('= ')}")
-    for line in lines:
-        if line.startswith(("FAILED", "ERROR")):
-            print(f"  {line}")
+    """Wall time of `make test` (the whole suite) and `make check` (without the browser tier)."""
+    for target, budget in (("test", 150), ("check", 30)):
+        start = time.perf_counter()
+        proc = subprocess.run(["make", target], cwd=REPO, capture_output=True, text=True)
+        seconds = time.perf_counter() - start
+        lines = proc.stdout.strip().splitlines() or ["(no output)"]
+        verdict = "within" if seconds <= budget and not proc.returncode else "OVER"
+        print(
+            f"test: make {target} {seconds:.1f} s ({verdict} {budget} s, {load_average()}): "
+            f"{lines[-1].strip('= ')}"
+        )
+        for line in lines:
+            if line.startswith(("FAILED", "ERROR")):
+                print(f"  {line}")
 
 
 SECTIONS: dict[str, Callable[[], None]] = {

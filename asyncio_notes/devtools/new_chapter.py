@@ -30,16 +30,17 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from asyncio_notes.paths import REPO
+
 try:
     import yaml
 except ImportError:  # a bare interpreter: re-run with the project's .venv (`make setup` makes it)
-    _VENV_PYTHON = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "python"
+    _VENV_PYTHON = REPO / ".venv" / "bin" / "python"
     if _VENV_PYTHON.exists() and Path(sys.executable) != _VENV_PYTHON:
         os.execv(_VENV_PYTHON, [str(_VENV_PYTHON), "-m", __spec__.name, *sys.argv[1:]])
     print("new_chapter.py: error: PyYAML is missing; run `make setup` first", file=sys.stderr)
     sys.exit(2)
 
-from asyncio_notes.paths import REPO
 from asyncio_notes.sitebuild.catalog import expected_output
 
 CONFIGS = {"zh": REPO / "mkdocs.yml", "en": REPO / "mkdocs.en.yml"}

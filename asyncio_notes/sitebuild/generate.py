@@ -24,11 +24,10 @@ from pathlib import Path
 
 from asyncio_notes.engine.parent import TraceError, trace_script
 from asyncio_notes.engine.trace import dumps, printed_lines
-from asyncio_notes.paths import GENERATED_DIR
+from asyncio_notes.paths import GENERATED_DIR, REPO
 from asyncio_notes.render.class_diagram import render_class_diagram
 from asyncio_notes.render.gantt import render_gantt
 from asyncio_notes.sitebuild.catalog import (
-    REPO,
     example_files,
     expected_output,
     helper_files,

@@ -43,12 +43,10 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from asyncio_notes.paths import GENERATED_DIR
+from asyncio_notes.paths import EXAMPLES_DIR, GENERATED_DIR, REPO
 from asyncio_notes.sitebuild import markdown_source as md
 from asyncio_notes.sitebuild.catalog import (
-    EXAMPLES_DIR,
     HELPER_MODULES,
-    REPO,
     chapter_dirs,
     example_files,
     expected_output,

@@ -15,8 +15,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from asyncio_notes.paths import REPO
 from asyncio_notes.sitebuild import markdown_source as md
-from asyncio_notes.sitebuild.catalog import REPO, example_files, helper_files, relative
+from asyncio_notes.sitebuild.catalog import example_files, helper_files, relative
 
 DOCS = REPO / "docs"
 LANGS = ("zh", "en")

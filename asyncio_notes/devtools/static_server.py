@@ -1,0 +1,70 @@
+"""Serve a built site the way its host, GitHub Pages, does: for the tests and `make bench`.
+
+GitHub Pages compresses text files with gzip, and answers every missing path, `/en/...` too, with
+the site's root `404.html` and status 404. Serving the site the same way locally keeps page
+weights honest (Lighthouse charges for bytes on the wire) and the 404 tests about the real host.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import http.server
+import socket
+import threading
+from pathlib import Path
+from typing import ClassVar
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PagesHandler(http.server.SimpleHTTPRequestHandler):
+    COMPRESSED = (".html", ".css", ".js", ".mjs", ".json", ".svg", ".xml", ".txt", ".ipynb")
+    cache: ClassVar[dict[Path, bytes]] = {}  # path -> gzip body; a served site does not change
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def _send(self, status: int, path: Path) -> None:
+        accepts = "gzip" in self.headers.get("Accept-Encoding", "")
+        body = path.read_bytes()
+        self.send_response(status)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        if accepts and path.suffix in self.COMPRESSED:
+            if path not in self.cache:
+                self.cache[path] = gzip.compress(body, compresslevel=6)
+            body = self.cache[path]
+            self.send_header("Content-Encoding", "gzip")
+        self.send_header("Vary", "Accept-Encoding")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        path = Path(self.translate_path(self.path))
+        if path.is_dir() and self.path.split("?")[0].endswith("/"):
+            path = path / "index.html"
+        if path.is_file():
+            return self._send(200, path)
+        if path.is_dir():
+            return super().do_GET()  # the redirect from /en to /en/
+        not_found = Path(self.directory) / "404.html"
+        if not_found.is_file():
+            return self._send(404, not_found)
+        return super().do_GET()
+
+    do_HEAD = do_GET
+
+
+def serve(root: Path, port: int) -> http.server.ThreadingHTTPServer:
+    """Serve `root` at http://127.0.0.1:PORT/ from a daemon thread; `.shutdown()` stops it."""
+    handler = functools.partial(PagesHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server

@@ -69,6 +69,8 @@ def pytest_configure(config: pytest.Config) -> None:
         site = workerinput[_KEY]
         config.stash[_SITE] = SharedSite(Path(site["directory"]), site["url"])
         return
+    # The screenshots folder shows one run: no pictures of pages that no longer exist.
+    shutil.rmtree(REPO / "screenshots", ignore_errors=True)
     directory = Path(tempfile.mkdtemp(prefix="asyncio-notes-site-"))
     port = free_port()
     server = serve(directory / "site", port)

@@ -1,25 +1,24 @@
 """The built site in a real browser (Chromium through Playwright), every page in both languages.
 
-- Each page loads without console errors, failed requests or requests to any other host, in the
-  light and the dark scheme; every Mermaid diagram renders (its tab clicked first); full-page
-  screenshots at 1280 px (both schemes) and 390 px (a phone) go to screenshots/ for review.
-- On a phone nothing is wider than the screen.
-- The language switcher, clicked, lands on the same page in the other language.
+- Each page is loaded once per scheme (light, dark) and, there: it loads without console errors,
+  failed requests or requests to any other host; every Mermaid diagram renders (its tab clicked
+  first); axe-core finds no serious or critical violation (tests/axe_check.py); full-page
+  screenshots at 1280 px and, in the light scheme, at a phone's 390 px go to screenshots/, where
+  nothing may be wider than the phone; in the light scheme every code block has a copy button
+  that copies it. No page downloads the search index or worker before the reader opens search.
+  The language switcher, clicked (light scheme), lands on the same page in the other language.
 - Search finds Chinese words on the Chinese site and English words on the English one, and only
-  offers pages of the language being read; ?q= and ?h= work. No page downloads the search index
-  or worker before the reader opens search.
-- Every code block has a copy button that copies it.
+  offers pages of the language being read; ?q= and ?h= work.
 - With JavaScript off, text and code are readable and diagrams say why they are not shown.
 - A missing page gets the root 404 page, fully styled, under / and under /en/, as on GitHub
   Pages (tests/conftest.py serves the site as that host does); it links to the English site.
 
-Only one browser runs per session (the `browser` fixture in conftest.py); each test opens a context.
+Only one browser runs per worker (the `browser` fixture in conftest.py); each test opens a context.
 """
 
 from __future__ import annotations
 
 import re
-import shutil
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -29,6 +28,7 @@ import pytest
 
 from asyncio_notes.devtools.chromium import open_diagram_tabs
 from asyncio_notes.paths import REPO
+from tests.axe_check import NO_TRANSITIONS, SHOW_ALL_TAB_PANELS, axe_script, blocking, start_axe
 from tests.conftest import BuiltSite
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
@@ -36,7 +36,7 @@ PlaywrightTimeout = sync_api.TimeoutError
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
 
-SCREENSHOTS = REPO / "screenshots"
+SCREENSHOTS = REPO / "screenshots"  # emptied when a run starts (conftest.py)
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -129,12 +129,6 @@ def site_pages(site: BuiltSite) -> list[SitePage]:
         lang = "en" if rel.startswith("en/") else "zh"
         pages.append(SitePage(path, file, lang, counts.diagrams, counts.code_blocks))
     return pages
-
-
-@pytest.fixture(scope="module", autouse=True)
-def fresh_screenshots() -> None:
-    """The screenshots folder shows one run: no pictures of pages that no longer exist."""
-    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -254,12 +248,78 @@ def copy_button_problems(page, info: SitePage) -> list[str]:
     return problems
 
 
+def phone_problems(page, info: SitePage) -> list[str]:
+    """At a phone's width nothing is wider than the screen (screenshot `phone`)."""
+    page.set_viewport_size(PHONE)
+    problems = []
+    width = page.evaluate("document.documentElement.scrollWidth")
+    if width > PHONE["width"]:
+        wide = page.evaluate(
+            """w => [...document.querySelectorAll("body *")]
+                 .filter(e => e.getBoundingClientRect().right > w + 1)
+                 .slice(0, 5).map(e => e.tagName + "." + e.className)""",
+            PHONE["width"],
+        )
+        problems.append(f"page is {width}px wide on a 390px phone: {wide}")
+    screenshot(page, info, "phone")
+    page.set_viewport_size(DESKTOP)
+    return problems
+
+
+def switcher_problems(page, info: SitePage, site: str) -> list[str]:
+    """The language switcher, clicked, lands on the same page in the other language."""
+    lang = "zh" if info.lang == "en" else "en"
+    page.hover(".md-header__option .md-select")
+    page.locator(f".md-select__link[hreflang={lang}]").click()
+    try:
+        page.wait_for_url(site + info.other, timeout=10_000)
+    except PlaywrightTimeout:
+        return [f"the {lang} switcher went to {page.url}, not /{info.other}"]
+    if page.evaluate("document.documentElement.lang") != lang:
+        return [f"/{info.other}: <html lang> is not {lang!r}"]
+    return []
+
+
+def page_problems(page, info: SitePage, site: str, watch: Watch, scheme: str) -> list[str]:
+    """Load one page and look at everything a reader would meet there; see the module docstring."""
+    visit(page, site, info.path, watch)
+    problems = []
+    want = "slate" if scheme == "dark" else "default"
+    got = page.evaluate("document.body.dataset.mdColorScheme")
+    if got != want:
+        problems.append(f"colour scheme {got!r}, expected {want!r}")
+    problems += show_and_render_diagrams(page, info.diagrams)
+    # Material restores the hreflang alternates after its set-up (see overrides/main.html).
+    if not info.path.endswith("404.html"):
+        alternates = page.locator("link[rel=alternate][hreflang]").count()
+        if alternates != 3:
+            problems.append(f"{alternates} hreflang alternates after load")
+    screenshot(page, info, f"desktop-{scheme}")
+    if scheme == "light":
+        problems += phone_problems(page, info)
+        if info.code_blocks:  # after the screenshots: it shows a toast
+            problems += copy_button_problems(page, info)
+    if axe_script() is not None:  # last: it shows every tab panel at once
+        page.add_style_tag(content=SHOW_ALL_TAB_PANELS + NO_TRANSITIONS)
+        start_axe(page)
+        problems += blocking(page, "axe")
+    if scheme == "light" and not info.path.endswith("404.html"):
+        problems += switcher_problems(page, info, site)
+    problems += watch.problems
+    if any(r.endswith("sitemap.xml") for r in watch.requests):
+        problems.append("Material fetched a sitemap (alternates not hidden)")
+    searching = [r for r in watch.requests if SEARCH_DOWNLOADS.search(r)]
+    if searching:  # overrides/assets/javascripts/search-on-demand.js holds them back
+        problems.append(f"loaded search before it was opened: {searching}")
+    return [f"/{info.path}: {p}" for p in problems]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_every_page_loads_cleanly_and_renders_its_diagrams(
-    site_server: str, pages: list[SitePage], new_context, scheme: str
+def test_every_page_in_a_real_browser(
+    site_server: str, pages: list[SitePage], new_context, scheme: str, lang: str
 ) -> None:
-    """Also, in the light scheme, every code block has a working copy button. The dark scheme
-    is looked at where it can differ: the pages with diagrams, and the home pages."""
+    """Each page is loaded once per scheme and checked for everything there."""
     context = new_context(
         viewport=DESKTOP,
         color_scheme=scheme,
@@ -268,88 +328,9 @@ def test_every_page_loads_cleanly_and_renders_its_diagrams(
     page = context.new_page()
     watch = Watch(site_server)
     watch.attach(page)
-    problems = []
-    with_code = [info for info in pages if info.code_blocks]
-    assert len(with_code) >= 4, "expected code on the chapter and trace pages of both languages"
-    looked_at = [p for p in pages if scheme == "light" or p.diagrams or p.slug == "index"]
-    for info in looked_at:
-        visit(page, site_server, info.path, watch)
-        want = "slate" if scheme == "dark" else "default"
-        got = page.evaluate("document.body.dataset.mdColorScheme")
-        if got != want:
-            problems.append(f"/{info.path}: colour scheme {got!r}, expected {want!r}")
-        problems += [f"/{info.path}: {p}" for p in show_and_render_diagrams(page, info.diagrams)]
-        # Material restores the hreflang alternates after its set-up (see overrides/main.html).
-        if not info.path.endswith("404.html"):
-            alternates = page.locator("link[rel=alternate][hreflang]").count()
-            if alternates != 3:
-                problems.append(f"/{info.path}: {alternates} hreflang alternates after load")
-        screenshot(page, info, f"desktop-{scheme}")
-        if scheme == "light" and info.code_blocks:  # after the screenshot: it shows a toast
-            problems += [f"/{info.path}: {p}" for p in copy_button_problems(page, info)]
-        problems += [f"/{info.path}: {p}" for p in watch.problems]
-        if any(r.endswith("sitemap.xml") for r in watch.requests):
-            problems.append(f"/{info.path}: Material fetched a sitemap (alternates not hidden)")
-        searching = [r for r in watch.requests if SEARCH_DOWNLOADS.search(r)]
-        if searching:  # overrides/assets/javascripts/search-on-demand.js holds them back
-            problems.append(f"/{info.path}: loaded search before it was opened: {searching}")
-    assert not problems, "\n".join(problems)
-
-
-def test_phone_layout_fits_the_screen(site_server: str, pages: list[SitePage], new_context) -> None:
-    context = new_context(
-        viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True, color_scheme="light"
-    )
-    page = context.new_page()
-    watch = Watch(site_server)
-    watch.attach(page)
-    problems = []
-    for info in pages:
-        visit(page, site_server, info.path, watch)
-        problems += [f"/{info.path}: {p}" for p in show_and_render_diagrams(page, info.diagrams)]
-        width = page.evaluate("document.documentElement.scrollWidth")
-        if width > PHONE["width"]:
-            wide = page.evaluate(
-                """w => [...document.querySelectorAll("body *")]
-                     .filter(e => e.getBoundingClientRect().right > w + 1)
-                     .slice(0, 5).map(e => e.tagName + "." + e.className)""",
-                PHONE["width"],
-            )
-            problems.append(f"/{info.path}: page is {width}px wide on a 390px phone: {wide}")
-        screenshot(page, info, "phone")
-        problems += [f"/{info.path}: {p}" for p in watch.problems]
-    assert not problems, "\n".join(problems)
-
-
-def test_language_switcher_lands_on_the_same_page(
-    site_server: str, pages: list[SitePage], new_context
-) -> None:
-    """From each Chinese page to the English one and back, by clicking the switcher."""
-    context = new_context(viewport=DESKTOP)
-    page = context.new_page()
-    watch = Watch(site_server)
-    watch.attach(page)
-    problems = []
-    english = {info.path for info in pages if info.lang == "en"}
-    for info in pages:
-        if info.lang != "zh" or info.path.endswith("404.html"):
-            continue
-        if info.other not in english:
-            problems.append(f"/{info.path}: no English page /{info.other}")
-            continue
-        visit(page, site_server, info.path, watch)
-        for lang, target in (("en", info.other), ("zh", info.path)):
-            here = page.url
-            page.hover(".md-header__option .md-select")
-            page.locator(f".md-select__link[hreflang={lang}]").click()
-            try:
-                page.wait_for_url(site_server + target, timeout=10_000)
-            except PlaywrightTimeout:
-                problems.append(f"{here}: the {lang} switcher went to {page.url}, not /{target}")
-                break
-            if page.evaluate("document.documentElement.lang") != lang:
-                problems.append(f"/{target}: <html lang> is not {lang!r}")
-        problems += [f"/{info.path}: {p}" for p in watch.problems]
+    mine = [info for info in pages if info.lang == lang]
+    assert sum(bool(info.code_blocks) for info in mine) >= 2, "expected code on chapter pages"
+    problems = [p for info in mine for p in page_problems(page, info, site_server, watch, scheme)]
     assert not problems, "\n".join(problems)
 
 
@@ -400,13 +381,14 @@ def test_search_from_the_address_bar(site_server: str, new_context) -> None:
     assert not watch.problems, "\n".join(watch.problems)
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
 def test_pages_are_readable_without_javascript(
-    site_server: str, pages: list[SitePage], new_context
+    site_server: str, pages: list[SitePage], new_context, lang: str
 ) -> None:
     context = new_context(viewport=DESKTOP, java_script_enabled=False)
     page = context.new_page()
     problems = []
-    for info in pages:
+    for info in (info for info in pages if info.lang == lang):
         page.goto(site_server + info.path, wait_until="load")
         text = page.locator("article").inner_text()
         if len(text) < 40:
@@ -469,7 +451,7 @@ def test_missing_pages_get_the_404_page_github_pages_serves(
     )
     if english_link:
         link = page.locator("article p[lang=en] a")
-        assert link.get_attribute("href") == site_server + english_link
+        assert link.evaluate("a => a.href") == site_server + english_link
     home = page.locator("article a").first
     home.click()
     page.wait_for_load_state("load")

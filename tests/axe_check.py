@@ -1,0 +1,55 @@
+"""axe-core in a page already open in the browser: start it, then read what it found.
+
+axe only checks what is rendered. Content tabs (Code / Output / Timeline) hide all panels but
+one, so before axe runs every panel is shown at once (a style that only changes `display`; a panel
+looks the same whichever tab shows it). Transitions are switched off while axe looks. The fixes
+the pages rely on are in overrides/assets/stylesheets/extra.css and overrides/partials/search.html.
+"""
+
+from __future__ import annotations
+
+import functools
+
+BLOCKING = ("serious", "critical")
+SHOW_ALL_TAB_PANELS = ".tabbed-set > .tabbed-content > .tabbed-block { display: block !important }"
+# axe must see settled colours, not a frame of a 0.25 s colour transition.
+NO_TRANSITIONS = (
+    "*, *::before, *::after { transition: none !important; animation: none !important }"
+)
+_START_AXE = """context => {
+  window.__axeResults = axe.run(context || document, {resultTypes: ["violations"]})
+    .then(r => r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => ({
+      target: n.target, summary: n.failureSummary}))})))
+}"""
+
+
+@functools.cache
+def axe_script() -> str | None:
+    """axe-core's source (bundled by axe-playwright-python), or None when it is not installed."""
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError:
+        return None
+    return Axe().axe_script
+
+
+def start_axe(page, context: dict | None = None) -> None:
+    """Start axe on the page (or the part `context` names) without waiting for it."""
+    page.evaluate(axe_script())
+    page.evaluate(_START_AXE, context)
+
+
+def blocking(page, where: str) -> list[str]:
+    """The serious and critical violations axe found on the page, once it has finished."""
+    found = []
+    for violation in page.evaluate("window.__axeResults"):
+        if violation["impact"] not in BLOCKING:
+            continue
+        nodes = violation["nodes"]
+        sample = "; ".join(
+            f"{n['target']} {(n['summary'] or '').splitlines()[-1].strip()}" for n in nodes[:3]
+        )
+        found.append(
+            f"{where}: {violation['impact']} {violation['id']} on {len(nodes)} element(s): {sample}"
+        )
+    return found

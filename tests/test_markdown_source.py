@@ -36,13 +36,13 @@ description: "# not a heading"
 def test_front_matter_is_skipped_and_lines_keep_their_file_numbers() -> None:
     lines = md.lines(PAGE)
     assert lines[0] == md.Line(4, "# Title { #top }")
-    assert md.front_matter(PAGE) == ['description: "# not a heading"']
+    assert md.front_matter(PAGE) == {"description": "# not a heading"}
 
 
 def test_a_page_without_front_matter_starts_at_line_one() -> None:
     text = "# Title { #t }\n\n---\n\ntext\n---\n"  # rules, not front matter
     assert [line.number for line in md.lines(text)] == [1, 2, 3, 4, 5, 6]
-    assert md.front_matter(text) == []
+    assert md.front_matter(text) == {}
     assert md.headings(text)[0].line == 1
     # An opening `---` never closed is not front matter either.
     assert md.lines("---\n# T\n")[0] == md.Line(1, "---")
@@ -92,3 +92,50 @@ def test_code_blocks_are_the_outer_ones_with_their_language() -> None:
     assert [(b.line, b.lang) for b in blocks] == [(6, "markdown"), (12, "console"), (19, "python")]
     assert [line.number for line in blocks[0].body] == [7, 8, 9]
     assert [line.text for line in blocks[2].body] == ['--8<-- "examples/ch02/util.py:delay"']
+
+
+TABBED = """\
+# Page { #page }
+
+=== "Code"
+
+    ```python title="a.py"
+    --8<-- "examples/ch02/a.py"
+    ```
+
+    ## Inside a tab, not a section { #no }
+
+=== "Output"
+
+    text
+
+Contents:
+
+- [Tasks](tasks.md) and more
+- see [`the loop`](event-loop.md#x)
+
+After.
+"""
+
+
+def test_content_tabs_hold_markdown_whose_fences_are_code() -> None:
+    kinds = {line.number: (line.fence, line.code) for line in md.lines(TABBED)}
+    assert kinds[5] == (True, False) and kinds[6] == (False, True) and kinds[7] == (True, False)
+    assert [h.id for h in md.headings(TABBED)] == ["page"]  # a tab's heading is not the page's
+    assert [b.kind for b in md.top_blocks(TABBED)] == [
+        "heading",
+        "tab",
+        "tab",
+        "paragraph",
+        "bullet_list",
+        "paragraph",
+    ]
+    assert md.top_blocks(TABBED)[1].first == 3 and md.top_blocks(TABBED)[1].last == 9
+
+
+def test_links_know_a_contents_list_entry() -> None:
+    found = [(link.line, link.href, link.text, link.in_list_item) for link in md.links(TABBED)]
+    assert found == [
+        (17, "tasks.md", "Tasks", True),
+        (18, "event-loop.md#x", "the loop", False),
+    ]

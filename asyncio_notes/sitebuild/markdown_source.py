@@ -1,26 +1,71 @@
-"""The structure of a docs Markdown page, read one way by every script that needs it.
+"""The structure of a docs Markdown page, read one way (markdown-it-py) by everything that needs it.
 
-parity.py (checks that name `file:line`) and notebooks.py (a chapter's notebook) both need to
-know where the front matter ends, which lines are inside fenced code, the headings with their
-`{ #id }`, and the `--8<--` snippet includes. Reading them in two places let the rules drift.
+parity.py (checks that name `file:line`) and notebooks.py (a chapter's notebook) both need the
+front matter, which lines are fenced code, the headings with their `{ #id }`, the blocks of prose,
+the links and the `--8<--` snippet includes. markdown-it-py parses the page (CommonMark, tables,
+front matter, admonitions, and Material's `=== "Tab"` content tabs, whose bodies are Markdown too).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.token import Token
+from mdit_py_plugins.admon import admon_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+from mdit_py_plugins.utils import is_code_block
+
 from asyncio_notes.sitebuild.tabs import tabs_snippet
 
-# Indentation is not limited to CommonMark's three spaces: fences sit inside admonitions and
-# content tabs, indented by four. A backtick fence's info string has no backtick (CommonMark).
-_FENCE = re.compile(r"^\s*(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
-_HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.+?)\s*$")
+# Python-Markdown's attr_list at the end of a heading: `{ #id .class }` or `{: #id }`.
 _ATTR_LIST = re.compile(r"\s*\{:?\s*(?P<attrs>[^}]*)\}\s*$")
 _ID = re.compile(r"(?:^|\s)#(?P<id>[A-Za-z0-9_-]+)")
-# pymdownx.snippets: the whole line, target quoted; `;--8<--` is escaped and includes nothing.
+# pymdownx.snippets is a preprocessor: it reads whole lines, in code too, before any Markdown.
+# The target is quoted; `;--8<--` is escaped and includes nothing.
 _SNIPPET = re.compile(r"""^\s*-+8<-+\s+(?P<q>["'])(?P<target>[^"']+)(?P=q)\s*$""")
 _SECTION = re.compile(r":[A-Za-z0-9_,:-]+$")  # 'util.py:delay' names a section of util.py
+_TAB = re.compile(r'^===[+!]{0,2}\s+"[^"]*"\s*$')  # pymdownx.tabbed (alternate style)
+
+
+def _tabbed(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """A `=== "Label"` content tab: the lines indented under it are its body (pymdownx.tabbed)."""
+    if is_code_block(state, start):
+        return False
+    first = state.bMarks[start] + state.tShift[start]
+    if not _TAB.match(state.src[first : state.eMarks[start]]):
+        return False
+    if silent:
+        return True
+    body_indent = state.blkIndent + 4
+    last = start + 1
+    while last < end and (state.isEmpty(last) or state.sCount[last] >= body_indent):
+        last += 1
+    while last > start + 1 and state.isEmpty(last - 1):
+        last -= 1
+    saved = state.parentType, state.lineMax, state.blkIndent
+    state.parentType, state.lineMax, state.blkIndent = "tab", last, body_indent
+    token = state.push("tab_open", "div", 1)
+    token.map = [start, last]
+    token.info = state.src[first : state.eMarks[start]]
+    state.md.block.tokenize(state, start + 1, last)
+    state.push("tab_close", "div", -1)
+    state.parentType, state.lineMax, state.blkIndent = saved
+    state.line = last
+    return True
+
+
+_PARSER = MarkdownIt("commonmark").enable("table").use(front_matter_plugin).use(admon_plugin)
+_PARSER.block.ruler.before("fence", "tabbed", _tabbed, {"alt": ["paragraph"]})
+
+
+@functools.lru_cache(maxsize=64)
+def tokens(text: str) -> tuple[Token, ...]:
+    return tuple(_PARSER.parse(text))
 
 
 @dataclass(frozen=True)
@@ -37,7 +82,7 @@ class Heading:
     level: int
     text: str  # as written, attribute list included
     title: str  # without the attribute list
-    id: str | None  # explicit `{ #id }`, or None
+    id: str | None  # explicit `{ #id }` (the last wins, as in attr_list), or None
 
 
 @dataclass(frozen=True)
@@ -52,86 +97,139 @@ class Block:
         return match.group("lang").lower() if match else ""
 
 
-def _front_matter_end(lines: list[str]) -> int:
-    """Index of the line after the front matter; 0 without (an unclosed `---` is not one)."""
-    if not lines or lines[0].rstrip() != "---":
-        return 0
-    return next((i + 1 for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), 0)
+@dataclass(frozen=True)
+class TopBlock:
+    """A block at the top level of the page: a heading, paragraph, list, fence, tab..."""
+
+    kind: str  # the token type without `_open`: "heading", "paragraph", "bullet_list", ...
+    first: int  # 1-based line numbers, inclusive
+    last: int
+    source: str  # the lines as written
+    heading: Heading | None = None
 
 
-def front_matter(text: str) -> list[str]:
-    """The YAML lines between the `---` markers; empty when the page has none."""
-    lines = text.splitlines()
-    end = _front_matter_end(lines)
-    return lines[1 : end - 1] if end else []
+@dataclass(frozen=True)
+class Link:
+    line: int
+    href: str
+    text: str
+    in_list_item: bool  # the first thing in a list item: a contents-list entry
 
 
-def _fence(text: str) -> tuple[str, str] | None:
-    match = _FENCE.match(text)
-    if not match or (match.group("fence")[0] == "`" and "`" in match.group("info")):
-        return None
-    return match.group("fence"), match.group("info").strip()
+def front_matter(text: str) -> dict:
+    """The page's YAML front matter; empty when it has none."""
+    found = next((t for t in tokens(text) if t.type == "front_matter"), None)
+    data = yaml.safe_load(found.content) if found else None
+    return data if isinstance(data, dict) else {}
+
+
+def _body_start(text: str) -> int:
+    """0-based index of the first line after the front matter."""
+    found = next((t for t in tokens(text) if t.type == "front_matter"), None)
+    return found.map[1] if found and found.map else 0
+
+
+def _fences(text: str) -> list[tuple[Token, bool]]:
+    """Every fenced block, and whether it is closed (an unclosed one runs to its container end)."""
+    source = text.splitlines()
+    found = []
+    for token in tokens(text):
+        if token.type != "fence" or not token.map:
+            continue
+        start, end = token.map
+        closing = source[end - 1].strip() if end - 1 > start else ""
+        closed = bool(closing) and set(closing) == {token.markup[0]}
+        found.append((token, closed and len(closing) >= len(token.markup)))
+    return found
 
 
 def lines(text: str) -> list[Line]:
-    """The page's lines after its front matter, each marked as code, fence or neither.
-
-    A block closes at a fence of the same character, at least as long, with no info string:
-    so a ```` fence can show ``` lines, and "```python" inside a block does not end it.
-    """
+    """The page's lines after its front matter, each marked as code, fence or neither."""
     source = text.splitlines()
-    out: list[Line] = []
-    opened: str | None = None
-    for i in range(_front_matter_end(source), len(source)):
-        fence = _fence(source[i])
-        if opened is None and fence:
-            opened = fence[0]
-            out.append(Line(i + 1, source[i], fence=True))
-        elif opened and fence and fence[0].startswith(opened) and not fence[1]:
-            opened = None
-            out.append(Line(i + 1, source[i], fence=True))
-        else:
-            out.append(Line(i + 1, source[i], code=opened is not None))
-    return out
+    fence_lines: set[int] = set()
+    code_lines: set[int] = set()
+    for token, closed in _fences(text):
+        start, end = token.map  # type: ignore[misc]
+        fence_lines.add(start)
+        if closed:
+            fence_lines.add(end - 1)
+        code_lines.update(range(start + 1, end - 1 if closed else end))
+    return [
+        Line(i + 1, source[i], code=i in code_lines, fence=i in fence_lines)
+        for i in range(_body_start(text), len(source))
+    ]
 
 
 def code_blocks(text: str) -> list[Block]:
-    """Every fenced block (not those shown inside another), with its body lines."""
-    blocks: list[Block] = []
-    inside = False
-    for line in lines(text):
-        if line.fence:
-            if not inside:
-                _, info = _fence(line.text) or ("", "")
-                blocks.append(Block(line.number, info, []))
-            inside = not inside
-        elif line.code:
-            blocks[-1].body.append(line)
-    return blocks
+    """Every fenced block, with its body lines."""
+    by_number = {line.number: line for line in lines(text)}
+    return [
+        Block(
+            token.map[0] + 1,  # type: ignore[index]
+            token.info.strip(),
+            [by_number[n] for n in range(token.map[0] + 2, token.map[1] + (0 if closed else 1))],  # type: ignore[index]
+        )
+        for token, closed in _fences(text)
+    ]
 
 
-def heading(line: Line) -> Heading | None:
-    """The heading on a line outside code, with the id of its attribute list (the last wins,
-    as in Python-Markdown's attr_list)."""
-    match = None if line.code or line.fence else _HEADING.match(line.text)
-    if not match:
-        return None
-    text = match.group("text")
+def _heading(open_token: Token, inline: Token) -> Heading:
+    text = inline.content.strip()
     attrs = _ATTR_LIST.search(text)
     ids = _ID.findall(attrs.group("attrs")) if attrs else []
-    title = text[: attrs.start()].strip() if attrs else text.strip()
-    return Heading(line.number, len(match.group("hashes")), text, title, ids[-1] if ids else None)
+    title = text[: attrs.start()].strip() if attrs else text
+    level = int(open_token.tag[1])
+    return Heading(open_token.map[0] + 1, level, text, title, ids[-1] if ids else None)  # type: ignore[index]
+
+
+def top_blocks(text: str) -> list[TopBlock]:
+    """The page's top-level blocks in order (front matter left out)."""
+    source = text.splitlines()
+    found = []
+    stream = tokens(text)
+    for i, token in enumerate(stream):
+        if token.level != 0 or token.nesting == -1 or not token.map or token.type == "front_matter":
+            continue
+        start, end = token.map
+        while end > start + 1 and not source[end - 1].strip():
+            end -= 1  # a list's map takes in the blank line after it
+        kind = token.type.removesuffix("_open")
+        heading = _heading(token, stream[i + 1]) if kind == "heading" else None
+        found.append(TopBlock(kind, start + 1, end, "\n".join(source[start:end]), heading))
+    return found
 
 
 def headings(text: str) -> list[Heading]:
-    return [h for line in lines(text) if (h := heading(line))]
+    """The page's headings (outside code, tabs and admonitions) with their explicit ids."""
+    return [block.heading for block in top_blocks(text) if block.heading]
+
+
+def links(text: str) -> list[Link]:
+    """Every Markdown link outside code, in page order."""
+    found = []
+    in_item = False
+    for token in tokens(text):
+        if token.type == "list_item_open":
+            in_item = True
+        if token.type != "inline" or not token.children:
+            continue
+        for j, child in enumerate(token.children):
+            if child.type != "link_open":
+                continue
+            label = []
+            for inner in token.children[j + 1 :]:
+                if inner.type == "link_close":
+                    break
+                label.append(inner.content)
+            first = j == 0 and in_item
+            href = str(child.attrs.get("href", ""))
+            found.append(Link(token.map[0] + 1, href, "".join(label), first))  # type: ignore[index]
+        in_item = False
+    return found
 
 
 def snippet(line: Line) -> str | None:
-    """The target a `--8<--` line includes, e.g. 'examples/ch02/util.py:delay'.
-
-    Inside fences too: pymdownx.snippets runs before Markdown sees any fence.
-    """
+    """The target a `--8<--` line includes, e.g. 'examples/ch02/util.py:delay'."""
     match = _SNIPPET.match(line.text)
     return match.group("target") if match else None
 

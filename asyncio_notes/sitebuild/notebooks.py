@@ -372,9 +372,11 @@ def transcript(example: Path) -> str:
 # ---------------------------------------------------------------------------------------------
 # A chapter page: title, sections (heading, first paragraph, examples in page order)
 
-# A block opening with one of these is not a paragraph of prose.
-_LIST_ITEM = re.compile(r"^(?:[-*+]|\d+\.)\s")
-_NOT_PROSE = ("===", "!!!", "???", "--8<--", "<", "|", "{", "*[", "[^", ":::", "$$")
+_LISTS = ("bullet_list", "ordered_list")
+_PROSE = ("paragraph", "blockquote", *_LISTS)
+# Paragraphs to markdown-it that are extension syntax, not prose: a snippet include, an attribute
+# list, an abbreviation or footnote definition, a fenced div, display maths.
+_NOT_PROSE = ("--8<--", "{", "*[", "[^", ":::", "$$")
 
 
 @dataclass
@@ -399,60 +401,52 @@ class ChapterPage:
         return self.intro_examples + [e for s in self.sections for e in s.examples]
 
 
+def _examples_in(block: md.TopBlock, lines: dict[int, md.Line]) -> list[str]:
+    """The whole example files (not sections, not helpers) a block includes, in order."""
+    found = []
+    for number in range(block.first, block.last + 1):
+        for target in md.expand(md.snippet(lines[number]) or ""):
+            whole = target.startswith("examples/") and ":" not in target  # not a section
+            if whole and posixpath.basename(target) not in HELPER_MODULES:
+                found.append(target)
+    return found
+
+
 def parse_page(text: str) -> ChapterPage:
     """Headings, the first paragraph after each, and the example includes, in page order.
 
     The H1 and the paragraph under it are the page's title and intro; examples included before
-    the first H2 are its `intro_examples` (a section page shows them under its title).
+    the first H2 are its `intro_examples` (a section page shows them under its title). The first
+    prose block after a heading is its paragraph; when it ends with a colon, the list it
+    introduces comes with it.
     """
     title, title_id, intro = "", None, ""
     intro_examples: list[str] = []
     sections: list[Section] = []
     current: Section | None = None  # None: before the first H2 (the H1's introduction)
-    block: list[str] = []
-    paragraph_taken = False
-
-    def close_block() -> None:
-        # Take the first prose block; when it ends with a colon, also the list it introduces.
-        nonlocal paragraph_taken, intro
-        prose = "\n".join(block)
-        taken = intro if current is None else current.paragraph
-        if not block:
-            return
-        if not paragraph_taken and not block[0].startswith(_NOT_PROSE):
-            taken, paragraph_taken = prose, True
-        elif paragraph_taken and taken.endswith((":", "：")) and _LIST_ITEM.match(block[0]):
-            taken = f"{taken}\n\n{prose}"
-        if current is None:
-            intro = taken
-        else:
-            current.paragraph = taken
-        block.clear()
-
-    for line in md.lines(text):
-        for target in md.expand(md.snippet(line) or ""):
-            whole_example = target.startswith("examples/") and ":" not in target  # not a section
-            if whole_example and posixpath.basename(target) not in HELPER_MODULES:
-                (intro_examples if current is None else current.examples).append(target)
-        if line.fence:
-            close_block()  # a block opens (when one closes, no prose is pending)
-        if line.fence or line.code:
-            continue
-        heading = md.heading(line)
-        if heading:
-            close_block()
-            if heading.level == 1 and not title:
-                title, title_id = heading.title, heading.id
+    taken = False  # the current heading's paragraph is found
+    lines = {line.number: line for line in md.lines(text)}
+    for block in md.top_blocks(text):
+        (intro_examples if current is None else current.examples).extend(_examples_in(block, lines))
+        if block.heading:
+            if block.heading.level == 1 and not title:
+                title, title_id = block.heading.title, block.heading.id
             else:
-                current = Section(heading.level, heading.title, heading.id)
+                current = Section(block.heading.level, block.heading.title, block.heading.id)
                 sections.append(current)
-            paragraph_taken = False
+            taken = False
             continue
-        if not line.text.strip():
-            close_block()
-        elif block or not line.text.startswith((" ", "\t")):
-            block.append(line.text)
-    close_block()
+        paragraph = intro if current is None else current.paragraph
+        if not taken and block.kind in _PROSE and not block.source.startswith(_NOT_PROSE):
+            paragraph, taken = block.source, True
+        elif taken and paragraph.endswith((":", "：")) and block.kind in _LISTS:
+            paragraph = f"{paragraph}\n\n{block.source}"
+        else:
+            continue
+        if current is None:
+            intro = paragraph
+        else:
+            current.paragraph = paragraph
     if not title:
         raise NotebookError("the page has no '# title' heading")
     return ChapterPage(title, title_id, intro, sections, intro_examples)
@@ -514,21 +508,18 @@ def chapter_pages(docs_dir: Path, chapter: str) -> list[str]:
     directory = docs_dir / chapter
     index = directory / "index.md"
     linked: list[str] = []
-    for line in md.lines(index.read_text(encoding="utf-8")):
-        if line.code or line.fence:
+    for link in md.links(index.read_text(encoding="utf-8")):
+        target = link.href
+        if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I) or target.startswith("/"):
+            continue  # absolute URL or site-absolute path
+        path = target.partition("#")[0]
+        if not path.endswith(".md"):
             continue
-        for match in _LINK.finditer(line.text):
-            target = match.group("target")
-            if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I) or target.startswith("/"):
-                continue  # absolute URL or site-absolute path
-            path = target.partition("#")[0]
-            if not path.endswith(".md"):
-                continue
-            src = posixpath.normpath(posixpath.join(chapter, path))
-            if posixpath.dirname(src) != chapter or src == f"{chapter}/index.md":
-                continue  # another chapter's page, or the index itself
-            if src not in linked:
-                linked.append(src)
+        src = posixpath.normpath(posixpath.join(chapter, path))
+        if posixpath.dirname(src) != chapter or src == f"{chapter}/index.md":
+            continue  # another chapter's page, or the index itself
+        if src not in linked:
+            linked.append(src)
     missing = [src for src in linked if not (docs_dir / src).is_file()]
     if missing:
         names = ", ".join(relative(docs_dir / src) for src in missing)

@@ -23,10 +23,7 @@ DOCS = REPO / "docs"
 LANGS = ("zh", "en")
 
 _PYTHON_LANGS = {"py", "python", "python3", "py3", "pycon", "pyi"}
-# A contents-list entry of a chapter's index page: "- [Title](page.md)..."
-_CONTENTS_ITEM = re.compile(
-    r"^\s*[-*+]\s+\[(?P<text>[^\]]+)\]\((?P<target>[^)#\s/]+\.md)(?:#[^)]*)?\)"
-)
+_PAGE_LINK = re.compile(r"^[^#\s/:]+\.md$")  # a page of the same chapter: "tasks.md"
 
 
 @dataclass
@@ -98,26 +95,26 @@ def missing_includes(page: Page) -> list[str]:
 
 
 def description(page: Page) -> str | None:
-    d = re.search(r"^description:\s*(?P<d>.+)$", "\n".join(md.front_matter(page.text)), re.M)
-    return d.group("d").strip() if d else None
+    found = md.front_matter(page.text).get("description")
+    return str(found).strip() if found else None
 
 
 def contents_titles(index: Page, site: dict[Path, Page]) -> list[str]:
     """A chapter index's contents list must name each page by its title (its H1), so that the
     list, the nav (which shows the H1) and the page itself cannot tell readers different things."""
     found = []
-    for line in md.lines(index.text):
-        m = None if line.code else _CONTENTS_ITEM.match(line.text)
-        if not m:
+    for link in md.links(index.text):
+        target = link.href.partition("#")[0]
+        if not link.in_list_item or not _PAGE_LINK.match(target):
             continue
-        target = site.get(index.path.parent / m.group("target"))
-        if target is None:
+        page = site.get(index.path.parent / target)
+        if page is None:
             continue  # a missing page is reported by the notebook builder and MkDocs
-        title = next((h.title for h in md.headings(target.text) if h.level == 1), None)
-        if title is not None and m.group("text") != title:
+        title = next((h.title for h in md.headings(page.text) if h.level == 1), None)
+        if title is not None and link.text != title:
             found.append(
-                f"{index.name}:{line.number}: the contents list calls {m.group('target')} "
-                f"'{m.group('text')}' but its title is '{title}'; use the page's title"
+                f"{index.name}:{link.line}: the contents list calls {target} "
+                f"'{link.text}' but its title is '{title}'; use the page's title"
             )
     return found
 

@@ -29,18 +29,20 @@ from asyncio_notes.paths import REPO
 from asyncio_notes.sitebuild import markdown_source as md
 from asyncio_notes.sitebuild import parity
 from asyncio_notes.sitebuild.catalog import example_files, expected_output, relative
+from asyncio_notes.sitebuild.chapter_source import (
+    NOTEBOOK_NAME,
+    NotebookError,
+    chapter_pages,
+    parse_page,
+    rewrite_links,
+)
+from asyncio_notes.sitebuild.notebook_code import notebook_code
+from asyncio_notes.sitebuild.notebook_html import slim_notebook_html
+from asyncio_notes.sitebuild.notebook_text import TEXT
 from asyncio_notes.sitebuild.notebooks import (
     LANGS,
     METADATA_KEY,
-    NOTEBOOK_NAME,
-    TEXT,
-    NotebookError,
     build_notebook,
-    chapter_pages,
-    notebook_code,
-    parse_page,
-    rewrite_links,
-    slim_notebook_html,
     strip_output_comments,
     write_notebooks,
 )

@@ -20,13 +20,9 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
 from asyncio_notes.sitebuild.generate import GenerationError, generate_all
+from asyncio_notes.sitebuild.notebook_html import slim_notebook_html, toc_tree
 from asyncio_notes.sitebuild.notebooks import OUT_DIR as NOTEBOOKS_DIR
-from asyncio_notes.sitebuild.notebooks import (
-    NotebookError,
-    slim_notebook_html,
-    toc_tree,
-    write_notebooks,
-)
+from asyncio_notes.sitebuild.notebooks import NotebookError, write_notebooks
 from asyncio_notes.sitebuild.parity import Page as SourcePage
 from asyncio_notes.sitebuild.parity import description, missing_includes
 

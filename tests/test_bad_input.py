@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from asyncio_notes.paths import REPO
 
 # MkDocs' own build with another docs_dir; its errors are logged, as the `mkdocs` command does.
@@ -27,6 +29,7 @@ except MkDocsException as exc:
 """
 
 
+@pytest.mark.slow  # a MkDocs build
 def test_missing_include_names_page_line_and_fix(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()

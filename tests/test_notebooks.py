@@ -671,6 +671,7 @@ def rendered(notebooks: dict[str, Path]) -> tuple[str, str]:
     return raw, slim_notebook_html(raw)[0]
 
 
+@pytest.mark.slow  # mkdocs-jupyter renders the notebook
 def test_rendered_notebook_loads_nothing_from_other_hosts(rendered: tuple[str, str]) -> None:
     raw, slim = rendered
     assert THIRD_PARTY.findall(" ".join(re.findall(r"<script.*?</script>", raw, re.S)))
@@ -681,6 +682,7 @@ def test_rendered_notebook_loads_nothing_from_other_hosts(rendered: tuple[str, s
     assert "<clipboard-copy" in slim and "<script>" in slim  # the copy button still works
 
 
+@pytest.mark.slow  # mkdocs-jupyter renders the notebook
 def test_rendered_notebook_is_light(rendered: tuple[str, str]) -> None:
     raw, slim = rendered
     raw_gz, slim_gz = len(gzip.compress(raw.encode())), len(gzip.compress(slim.encode()))
@@ -689,6 +691,7 @@ def test_rendered_notebook_is_light(rendered: tuple[str, str]) -> None:
     assert len(css.read_bytes()) < 5_000
 
 
+@pytest.mark.slow  # mkdocs-jupyter renders the notebook
 def test_rendered_code_blocks_can_be_focused(rendered: tuple[str, str]) -> None:
     """They scroll sideways; axe (tests/test_a11y.py) wants keyboard access to them."""
     raw, slim = rendered
@@ -696,6 +699,7 @@ def test_rendered_code_blocks_can_be_focused(rendered: tuple[str, str]) -> None:
     assert "<pre>" not in slim and '<pre tabindex="0">' in slim
 
 
+@pytest.mark.slow  # mkdocs-jupyter renders the notebook
 def test_rendered_headings_get_the_chapter_page_ids(notebooks: dict[str, Path]) -> None:
     from mkdocs_jupyter import convert
 

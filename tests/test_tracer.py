@@ -143,6 +143,7 @@ def printed(trace: dict) -> str:
     return "".join(p["text"] + "\n" for p in trace["prints"])
 
 
+@pytest.mark.slow  # compared with real runs, which sleep
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
 def test_prints_match_a_real_run(path: Path, virtual: dict, real: dict) -> None:
     trace = virtual[path.name]
@@ -165,6 +166,7 @@ def test_elapsed_is_exact_and_matches_a_real_run(
     assert re.sub(DURATION, "#", printed(real_trace)) == re.sub(DURATION, "#", real_stdout)
 
 
+@pytest.mark.slow  # compared with real runs, which sleep
 def test_executor_and_other_features_match_a_real_run(virtual: dict, real: dict) -> None:
     trace, real_trace = virtual["features.py"], real["trace:features.py"].result()
     assert trace["elapsed"] == 4.4
@@ -197,6 +199,7 @@ def test_executor_and_other_features_match_a_real_run(virtual: dict, real: dict)
     assert trace["stderr"] == "to stderr\n"
 
 
+@pytest.mark.slow  # compared with real runs, which sleep
 def test_task_model_steps_waits_and_ready_spans(virtual: dict) -> None:
     trace = virtual["task_model.py"]
     main, first, second = trace["tasks"]
@@ -233,6 +236,7 @@ def test_task_model_steps_waits_and_ready_spans(virtual: dict) -> None:
     ]
 
 
+@pytest.mark.slow  # compared with real runs, which sleep
 def test_hand_made_loops_are_traced(virtual: dict) -> None:
     custom, runner = virtual["custom_loop.py"], virtual["runner.py"]
     assert [(t["coro"], t["steps"]) for t in custom["tasks"]] == [
@@ -244,6 +248,7 @@ def test_hand_made_loops_are_traced(virtual: dict) -> None:
     ]
 
 
+@pytest.mark.slow  # compared with real runs, which sleep
 def test_debug_mode_stderr_is_normalized_like_a_real_run(virtual: dict, real: dict) -> None:
     stderr = virtual["debug_mode.py"]["stderr"]
     assert "examples/ch02/debug_mode.py:12: RuntimeWarning" in stderr

@@ -287,3 +287,15 @@ def test_milestone_labels_stay_right_of_their_diamonds(elapsed: float) -> None:
         instant = round(milestone.start / domain_end * axis)
         label = mg.text_px(milestone.label) * 1.1
         assert instant + mg.BAR_HEIGHT + label <= width - 1.5 * left, milestone.label
+
+
+def test_the_timeline_names_only_the_project_css_variables_and_the_site_defines_them() -> None:
+    """The renderer knows nothing of the theme: diagrams.css maps Material's variables to ours."""
+    from asyncio_notes.paths import REPO
+    from asyncio_notes.render.gantt import THEME_CSS
+
+    named = set(re.findall(r"var\((--[\w-]+)", THEME_CSS))
+    assert named and all(name.startswith("--notes-timeline-") for name in named), named
+    css = (REPO / "overrides/assets/stylesheets/diagrams.css").read_text(encoding="utf-8")
+    defined = set(re.findall(r"(--notes-timeline-[\w-]+)\s*:", css))
+    assert named <= defined, f"not defined in diagrams.css: {sorted(named - defined)}"

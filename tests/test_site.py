@@ -164,3 +164,30 @@ def test_every_example_output_is_in_both_languages(built_site: BuiltSite) -> Non
         )
         for example in example_files("ch02"):
             assert f"$ python {relative(example)}" in text, f"{root}: no output of {example.name}"
+
+
+TAB_LABELS = {"zh": ["代码", "输出", "时间线"], "en": ["Code", "Output", "Timeline"]}
+
+
+def test_every_example_is_a_tab_set_of_code_output_and_timeline(built_site: BuiltSite) -> None:
+    """The shape the in-browser runner relies on: a tabbed set whose first tab is a code block
+    titled with the example's path, then Output, then (where the page shows one) Timeline."""
+    from bs4 import BeautifulSoup
+
+    from asyncio_notes.sitebuild.catalog import example_files, relative
+
+    for lang, root in (("zh", built_site.root), ("en", built_site.root / "en")):
+        shown: dict[str, list[str]] = {}
+        for page in sorted((root / "ch02").glob("*/index.html")):
+            soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+            for tab_set in soup.select("div.tabbed-set"):
+                labels = [
+                    label.get_text() for label in tab_set.select(":scope > .tabbed-labels > label")
+                ]
+                first = tab_set.select_one(":scope > .tabbed-content > .tabbed-block")
+                title = first.select_one(".highlight .filename") if first else None
+                if title is not None:
+                    shown[title.get_text()] = labels
+        for example in example_files("ch02"):
+            labels = shown.get(relative(example))
+            assert labels in (TAB_LABELS[lang], TAB_LABELS[lang][:2]), (lang, example.name, labels)

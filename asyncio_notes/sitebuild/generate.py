@@ -4,11 +4,14 @@ For each example `examples/chNN/NAME.py` this writes `build/generated/chNN/NAME/
   trace.json    the traced run under the virtual clock (engine/parent.py)
   output.txt    the command and what it printed (the page's Output tab)
   timeline.md   a Mermaid gantt chart of that run (the page's Timeline tab)
+  tabs.LANG.md, code-output.LANG.md   what a page includes to show the example (sitebuild/tabs.py)
 and `build/generated/diagrams/task_future_coroutine.md`, a class diagram of asyncio's classes.
 
 The printed lines must equal the example's `#>` comments (checked by pytest-examples), so the page
-can never show output the tests did not check. Results are cached by the hash of everything that
-feeds them, so an unchanged example is not re-run.
+can never show output the tests did not check. An example is not re-run while its file, its
+helpers, the engine and renderer sources, catalog.py, this file and the Python minor version hash
+the same; nothing else is in the key (a Python patch release, say), so use --force after such a
+change. The tabs snippets are checked on every run, cached or not, and written when they differ.
 Usage: python -m asyncio_notes.sitebuild.generate [--force]
 """
 
@@ -37,7 +40,6 @@ from asyncio_notes.sitebuild.tabs import write_tabs
 
 OUT_DIR = GENERATED_DIR
 PACKAGE_DIR = REPO / "asyncio_notes"
-# Code whose change must invalidate every cached result.
 
 
 def _generator_sources() -> list[Path]:

@@ -50,7 +50,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         trace = trace_script(
-            args.script, real=args.real, time_limit=args.time_limit, timeout=args.timeout
+            args.script,
+            real=args.real,
+            time_limit=args.time_limit,
+            timeout=args.timeout,
+            raise_limits={"time_limit": "--time-limit SECONDS", "timeout": "--timeout SECONDS"},
         )
     except TraceError as exc:
         print(f"trace: {exc}", file=sys.stderr)

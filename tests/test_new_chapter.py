@@ -266,3 +266,68 @@ def test_add_to_nav_adds_after_the_first_entry_when_there_is_no_chapter() -> Non
 def test_add_to_nav_refuses_what_it_cannot_edit_safely(text: str, message: str) -> None:
     with pytest.raises(UsageError, match=re.escape(message)):
         add_to_nav(text, "Chapter 3", [(None, "ch03/index.md")], 3, Path("mkdocs.yml"))
+
+
+# --- nothing is left behind -------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The parts of the repository that the scaffold reads and writes, in a copy."""
+    from asyncio_notes.devtools import new_chapter
+
+    root = tmp_path / "small"
+    for name in ("docs", "examples"):
+        shutil.copytree(REPO / name, root / name)
+    for config in ("mkdocs.yml", "mkdocs.en.yml"):
+        shutil.copy2(REPO / config, root / config)
+    monkeypatch.setattr(new_chapter, "REPO", root)
+    monkeypatch.setattr(
+        new_chapter, "CONFIGS", {"zh": root / "mkdocs.yml", "en": root / "mkdocs.en.yml"}
+    )
+    return root
+
+
+STEPS = ["mkdir 1", "write 1", "mkdir 2", "write 2", "mkdir 3", "write 3", "write 4", "write 5"]
+
+
+@pytest.mark.parametrize("failure", [KeyboardInterrupt, OSError])
+@pytest.mark.parametrize("step", [*STEPS, "run"])
+def test_a_failed_or_interrupted_scaffold_leaves_nothing_behind(
+    small_repo: Path, monkeypatch: pytest.MonkeyPatch, step: str, failure: type
+) -> None:
+    from asyncio_notes.devtools import new_chapter
+
+    before = snapshot(small_repo)
+    calls = {"mkdir": 0, "write": 0}
+    real_mkdir, real_write = Path.mkdir, new_chapter._write
+
+    def counted(kind: str, real):
+        def call(*args, **kwargs):
+            calls[kind] += 1
+            if step == f"{kind} {calls[kind]}":
+                raise failure("injected")
+            return real(*args, **kwargs)
+
+        return call
+
+    def run_example(p) -> None:
+        assert calls == {"mkdir": 3, "write": 5}, "every step ran before the example"
+        raise failure("injected")
+
+    monkeypatch.setattr(Path, "mkdir", counted("mkdir", real_mkdir))
+    monkeypatch.setattr(new_chapter, "_write", counted("write", real_write))
+    monkeypatch.setattr(new_chapter, "_run_example", run_example)
+    p = new_chapter.plan("03", "中文标题", "English title")
+    with pytest.raises(failure):
+        new_chapter.apply(p)
+    monkeypatch.setattr(Path, "mkdir", real_mkdir)
+    assert snapshot(small_repo) == before, f"a scaffold that failed at {step} left changes"
+    assert not (small_repo / "examples" / "ch03").exists()
+
+
+def test_full_width_digits_are_refused(small_repo: Path) -> None:
+    from asyncio_notes.devtools import new_chapter
+
+    with pytest.raises(UsageError, match="malformed"):
+        new_chapter.plan("０３", "中文标题", "English title")

@@ -62,8 +62,7 @@ _HINT_DEADLOCK = (
     "be able to finish, and an awaited event or queue needs a producer."
 )
 _HINT_TIME_LIMIT = (
-    "Give the program a way to end (a loop counter, asyncio.timeout(), cancelling the task), "
-    "or raise time_limit if it really runs that long."
+    "Give the program a way to end (a loop counter, asyncio.timeout(), cancelling the task)."
 )
 
 

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
 import socket
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,8 +13,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from asyncio_notes.devtools import build
 from asyncio_notes.devtools.chromium import CHROMIUM_ARGS, system_chromium
-from asyncio_notes.sitebuild.catalog import REPO
 
 
 @dataclass(frozen=True)
@@ -35,30 +32,10 @@ def _free_port() -> int:
 
 def build_site(out: Path, url: str) -> str:
     """Build zh into `out` and en into `out/en` exactly as `make build` does; return the log."""
-    env = {**os.environ, "SITE_URL": url, "NO_MKDOCS_2_WARNING": "1"}  # drop the EOL banner
-    log = []
-    for config, site_dir in (("mkdocs.yml", out), ("mkdocs.en.yml", out / "en")):
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "mkdocs",
-                "build",
-                "--strict",
-                "-f",
-                config,
-                "-d",
-                str(site_dir),
-            ],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        log.append(proc.stdout + proc.stderr)
-        if proc.returncode != 0:
-            pytest.fail(f"mkdocs build -f {config} failed:\n{proc.stdout}{proc.stderr}", False)
-    return "\n".join(log)
+    try:
+        return build.build_site(out, url)
+    except build.BuildError as exc:
+        pytest.fail(str(exc), False)
 
 
 @pytest.fixture(scope="session")

@@ -14,18 +14,21 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from asyncio_notes.paths import EXAMPLES_DIR, GENERATED_DIR, REPO
 from asyncio_notes.sitebuild import markdown_source as md
 
-ALLOWED = {"examples/": EXAMPLES_DIR, "build/generated/": GENERATED_DIR}
+# Repository-relative, as pages name them.
+ALLOWED = tuple(f"{d.relative_to(REPO).as_posix()}/" for d in (EXAMPLES_DIR, GENERATED_DIR))
 _WHERE = "pages may include only files under examples/ and build/generated/"
 
 
-def include_problems(name: str, text: str, *, generated: bool = True) -> list[str]:
+def include_problems(
+    name: str, text: str, *, generated: bool = True, root: Path = REPO
+) -> list[str]:
     """Problems with the includes in `text` (the page `name`, repository-relative), and with
     those of the files it includes. `generated=False`: build/generated/ may not be written yet
     (a check before the build), so a file missing there is not a problem."""
-    return _check(name, text, generated, (name,))
+    return _check(name, text, generated, (name,), root)
 
 
-def _check(name: str, text: str, generated: bool, stack: tuple[str, ...]) -> list[str]:
+def _check(name: str, text: str, generated: bool, stack: tuple[str, ...], root: Path) -> list[str]:
     problems = []
     for include in md.includes(text):
         where = f"{name}:{include.line}"
@@ -37,16 +40,18 @@ def _check(name: str, text: str, generated: bool, stack: tuple[str, ...]) -> lis
                 f'write it as --8<-- "examples/chNN/file.py" on a line of its own'
             )
             continue
-        problem, path = _check_target(include.target, generated)
+        problem, path = _check_target(include.target, generated, root)
         if problem:
             problems.append(f"{where}: includes {include.target!r}: {problem}")
         elif path is not None and path.as_posix() not in stack:
-            nested = (REPO / path).read_text(encoding="utf-8", errors="replace")
-            problems += _check(path.as_posix(), nested, generated, (*stack, path.as_posix()))
+            nested = (root / path).read_text(encoding="utf-8", errors="replace")
+            problems += _check(path.as_posix(), nested, generated, (*stack, path.as_posix()), root)
     return problems
 
 
-def _check_target(target: str, generated: bool) -> tuple[str | None, PurePosixPath | None]:
+def _check_target(
+    target: str, generated: bool, root: Path
+) -> tuple[str | None, PurePosixPath | None]:
     """(what is wrong with the target or None, its repository-relative path if it is fine)."""
     raw, section = md.split_target(target)
     path = PurePosixPath(raw)
@@ -57,13 +62,13 @@ def _check_target(target: str, generated: bool) -> tuple[str | None, PurePosixPa
     top = next((p for p in ALLOWED if raw.startswith(p)), None)
     if top is None:
         return f"{_WHERE}; move the file into examples/ (or include it from there)", None
-    file = REPO / path
+    file = root / path
     if not file.exists() and not file.is_symlink():
-        if top == "build/generated/" and not generated:
+        if top != "examples/" and not generated:
             return None, None  # written during the build
         return f"{raw} does not exist; create the file or correct the path", None
     real = file.resolve()
-    if not real.is_relative_to(ALLOWED[top].resolve()):
+    if not real.is_relative_to((root / top).resolve()):
         return (
             f"{raw} is a link to {real}, outside {top}; {_WHERE}, after following links: put "
             f"the file itself there instead of a link",

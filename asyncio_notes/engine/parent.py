@@ -83,6 +83,10 @@ def trace_script(
     stdlib = result.pop("stdlib")
     error = result.pop("error")
     result["stderr"] = normalize(stderr, stdlib, root)
+    # Printed text gets the same paths as stderr (a printed traceback, `__file__`), so it reads
+    # the same on every machine and as pytest-examples' run shows it (tests/test_examples.py).
+    for entry in result["prints"]:
+        entry["text"] = normalize(entry["text"], stdlib, root)
     if error is not None:
         detail = normalize(error["detail"], stdlib, root)
         raise TraceError(_error_message(name, error, detail, raise_limits))

@@ -46,7 +46,7 @@ _ENGINE_DIR = Path(__file__).resolve().parent
 _PACKAGE_ROOT = str(_ENGINE_DIR.parent.parent)
 
 
-def _child_env(home: Path | None = None) -> dict[str, str]:
+def child_env(home: Path | None = None) -> dict[str, str]:
     """CHILD_ENV, with the engine importable and HOME (and TMPDIR) at `home`."""
     env = {**CHILD_ENV, "PYTHONPATH": _PACKAGE_ROOT}
     if home is not None:
@@ -79,7 +79,7 @@ def _spawn_child(
         child = subprocess.Popen(
             [python, str(_ENGINE_DIR / "child.py"), *args],
             cwd=cwd,
-            env=_child_env(cwd),
+            env=child_env(cwd),
             stdin=subprocess.DEVNULL,
             stdout=stdout,
             stderr=stderr,
@@ -109,7 +109,7 @@ class _ForkServer:
     def __init__(self, python: str) -> None:
         self.process = subprocess.Popen(
             [python, str(_ENGINE_DIR / "pool.py"), "--serve"],
-            env=_child_env(),
+            env=child_env(),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -142,7 +142,7 @@ class _ForkServer:
         request = {
             "args": args,
             "cwd": str(cwd),
-            "env": _child_env(cwd),
+            "env": child_env(cwd),
             "stdout": files["stdout.txt"],
             "stderr": files["stderr.txt"],
         }

@@ -8,7 +8,8 @@ and `build/generated/diagrams/task_future_coroutine.md`, a class diagram of asyn
 
 The printed lines must equal the example's `#>` comments (checked by pytest-examples), so the page
 can never show output the tests did not check. Results are cached by the hash of everything that
-feeds them, so an unchanged example is not re-run.
+feeds them (every file in the example's folder, the interpreter, the tracer's fixed environment
+and the code that generates them), so an unchanged example is not re-run.
 Usage: python -m asyncio_notes.sitebuild.generate [--force]
 """
 
@@ -17,12 +18,14 @@ from __future__ import annotations
 import argparse
 import difflib
 import hashlib
+import json
 import shutil
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from asyncio_notes.engine.parent import TraceError, trace_script
+from asyncio_notes.engine.pool import CHILD_ENV
 from asyncio_notes.engine.trace import dumps, printed_lines
 from asyncio_notes.paths import GENERATED_DIR
 from asyncio_notes.render.class_diagram import render_class_diagram
@@ -31,13 +34,11 @@ from asyncio_notes.sitebuild.catalog import (
     REPO,
     example_files,
     expected_output,
-    helper_files,
     relative,
 )
 
 OUT_DIR = GENERATED_DIR
 PACKAGE_DIR = REPO / "asyncio_notes"
-# Code whose change must invalidate every cached result.
 
 
 def _generator_sources() -> list[Path]:
@@ -64,8 +65,19 @@ def _digest(paths: list[Path], *extra: str) -> str:
     return h.hexdigest()
 
 
-def _python_tag() -> str:
-    return f"{sys.implementation.name}-{sys.version_info[0]}.{sys.version_info[1]}"
+def _environment() -> str:
+    """What the example runs in, beside its files: the interpreter (its full version: tracebacks
+    change between patch releases) and the fixed environment of the tracer's child."""
+    return json.dumps([sys.implementation.name, sys.version, sorted(CHILD_ENV.items())])
+
+
+def example_inputs(example: Path) -> list[Path]:
+    """Every file the example can read from its folder: helpers and data files too."""
+    return sorted(
+        p
+        for p in example.parent.rglob("*")
+        if p.is_file() and "__pycache__" not in p.relative_to(example.parent).parts
+    )
 
 
 def diagram_block(source: str) -> str:
@@ -116,10 +128,7 @@ def _output_text(example: Path, printed: list[str], stderr: str) -> str:
 def generate_example(example: Path, *, force: bool = False) -> bool:
     """Write the generated files for one example; return True if it was (re)run."""
     out = example_out_dir(example)
-    key = _digest(
-        [example, *helper_files(example), *_generator_sources()],
-        _python_tag(),
-    )
+    key = _digest([*example_inputs(example), *_generator_sources()], _environment())
     stamp = out / "inputs.sha256"
     if not force and stamp.exists() and stamp.read_text() == key:
         return False

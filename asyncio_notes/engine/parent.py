@@ -44,10 +44,12 @@ def trace_script(
 ) -> Trace:
     """Run `script` in a child interpreter and return its trace; raise TraceError if it fails.
 
-    `raise_limits` tells a reader how to raise "time_limit" and "timeout" where they hit one
-    (a command-line option, say); a missing key means the caller offers no way (the site build)."""
+    `raise_limits` says, for "time_limit" and "timeout", how a reader who hits one can raise it
+    (a command-line option, say, or that the caller has none)."""
     if raise_limits is None:
-        raise_limits = {k: f"pass {k}= to trace_script" for k in ("time_limit", "timeout")}
+        raise_limits = {
+            k: f"raise it with trace_script({k}=...)" for k in ("time_limit", "timeout")
+        }
     root = Path(root or Path.cwd()).resolve()
     script = Path(script).resolve()
     name = display_path(script, root)
@@ -94,8 +96,7 @@ def trace_script(
 
 
 def _how_to_raise(limit: str, raise_limits: dict[str, str]) -> str:
-    how = raise_limits.get(limit)
-    return f"raise it with {how}" if how else "here nothing can raise it"
+    return raise_limits.get(limit, "nothing here can raise it")
 
 
 def _raise_for_missing_result(

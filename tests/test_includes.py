@@ -15,7 +15,6 @@ import pytest
 
 from asyncio_notes.sitebuild.catalog import REPO
 from asyncio_notes.sitebuild.includes import include_problems
-from tests.test_bad_input import BUILD_WITH_DOCS_DIR
 
 
 @pytest.fixture
@@ -90,6 +89,24 @@ def test_block_form_and_unreadable_include_lines_are_checked(root: Path) -> None
     assert len(found) == 2
 
 
+# MkDocs' own build with another docs_dir; its errors are logged, as the `mkdocs` command does.
+BUILD_WITH_DOCS_DIR = """
+import logging
+import sys
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+from mkdocs.exceptions import MkDocsException
+
+logging.basicConfig(level=logging.WARNING, format="%(levelname)s - %(message)s")
+docs, site = sys.argv[1], sys.argv[2]
+config = load_config("mkdocs.yml", docs_dir=docs, site_dir=site, nav=[{"Bad": "index.md"}])
+try:
+    build(config)
+except MkDocsException as exc:
+    sys.exit(f"build failed: {exc}")
+"""
+
+
 PAGE = '---\ndescription: x\n---\n# Bad { #bad }\n\n```yaml\n--8<-- "TARGET"\n```\n'
 
 
@@ -125,4 +142,11 @@ def test_a_chapter_page_include_error_names_the_page_and_line(tmp_path: Path) ->
     )
     assert proc.returncode != 0
     assert "ch02/index.md:7: includes 'examples/ch02/no_such.py'" in proc.stderr, proc.stderr
+    assert "create the file or correct the path" in proc.stderr
+
+
+def test_a_missing_include_names_page_line_and_fix(tmp_path: Path) -> None:
+    proc = build_docs(tmp_path, {"index.md": PAGE.replace("TARGET", "examples/ch02/no_such.py")})
+    assert proc.returncode != 0
+    assert "index.md:7: includes 'examples/ch02/no_such.py'" in proc.stderr, proc.stderr
     assert "create the file or correct the path" in proc.stderr

@@ -89,22 +89,13 @@ class _Builder:
                 f"    print({self.label()!r})",
             ]
         if kind == "wait_for":
-            return [
-                "    try:",
-                f"        await asyncio.wait_for({child}(), timeout={self.deadline()})",
-                f"        print({self.label()!r})",
-                "    except TimeoutError:",
-                f"        print({self.label()!r})",
-            ]
+            awaited = f"asyncio.wait_for({child}(), timeout={self.deadline()})"
+            return self.either(awaited, "TimeoutError")
         if kind == "cancel":
             return [
                 f"    task = asyncio.create_task({child}())",
                 f"    asyncio.get_running_loop().call_later({self.deadline()}, task.cancel)",
-                "    try:",
-                "        await task",
-                f"        print({self.label()!r})",
-                "    except asyncio.CancelledError:",
-                f"        print({self.label()!r})",
+                *self.either("task", "asyncio.CancelledError"),
             ]
         if kind == "taskgroup":
             other = self.coroutine(depth + 1)
@@ -117,13 +108,21 @@ class _Builder:
         # shield: the timeout cancels the wait, not the shielded task, which goes on.
         return [
             f"    task = asyncio.create_task({child}())",
-            "    try:",
-            f"        await asyncio.wait_for(asyncio.shield(task), timeout={self.deadline()})",
-            f"        print({self.label()!r})",
-            "    except TimeoutError:",
-            f"        print({self.label()!r})",
+            *self.either(
+                f"asyncio.wait_for(asyncio.shield(task), {self.deadline()})", "TimeoutError"
+            ),
             "    await task",
             f"    print({self.label()!r})",
+        ]
+
+    def either(self, awaited: str, exception: str) -> list[str]:
+        """Await something that may raise `exception`; print which way it went."""
+        return [
+            "    try:",
+            f"        await {awaited}",
+            f"        print({self.label()!r})",
+            f"    except {exception}:",
+            f"        print({self.label()!r})",
         ]
 
 

@@ -35,14 +35,14 @@ def test_the_programs_use_every_construct() -> None:
         assert construct in text, construct
 
 
-def test_the_comparison_catches_a_wrong_order_a_missing_line_and_a_late_one() -> None:
-    virtual = [(0.0, "L1"), (0.02, "L2"), (0.02, "L3"), (0.04, "L4")]
-    assert (
-        clock_fuzz.compare(virtual, [(0.001, "L1"), (0.021, "L3"), (0.022, "L2"), (0.04, "L4")])
-        is None
-    )
-    assert "order" in clock_fuzz.compare(
-        virtual, [(0.0, "L1"), (0.02, "L4"), (0.02, "L2"), (0.04, "L3")]
-    )
-    assert "order" in clock_fuzz.compare(virtual, virtual[:3])
-    assert "15 ms" in clock_fuzz.compare(virtual, [*virtual[:3], (0.06, "L4")])
+def test_the_comparison_catches_a_wrong_order_a_missing_line_and_a_long_wait() -> None:
+    def run(prints: list[tuple[float, str]], wait: float = 0.02) -> clock_fuzz.Run:
+        return clock_fuzz.Run(prints, {"c1() wait 1": wait})
+
+    virtual = run([(0.0, "L1"), (0.02, "L2"), (0.02, "L3"), (0.04, "L4")])
+    same_instant_swapped = [(0.001, "L1"), (0.021, "L3"), (0.022, "L2"), (0.04, "L4")]
+    assert clock_fuzz.compare(virtual, run(same_instant_swapped, 0.021)) is None
+    swapped = [(0.0, "L1"), (0.02, "L4"), (0.02, "L2"), (0.04, "L3")]
+    assert "order" in clock_fuzz.compare(virtual, run(swapped))
+    assert "order" in clock_fuzz.compare(virtual, run(virtual.prints[:3]))
+    assert "15 ms" in clock_fuzz.compare(virtual, run(virtual.prints, 0.04))

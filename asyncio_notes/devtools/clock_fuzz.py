@@ -1,6 +1,7 @@
 """A differential fuzz of the virtual clock: small random asyncio programs, each traced under the
 virtual clock and on the real one, must print the same lines in the same order (lines printed at
-one virtual instant in any order: see `compare`), each at the same time (within TOLERANCE).
+one virtual instant in any order: see `compare`), and each wait of each task must last as long
+(within TOLERANCE).
 
 Programs are built from tasks, sleeps of multiples of 20 ms, gather, wait_for, cancel, TaskGroup,
 shield and to_thread with a sleep (timeouts and cancels fall half-way between the 20 ms ticks).
@@ -25,8 +26,8 @@ from pathlib import Path
 from asyncio_notes.engine.parent import TraceError, trace_script
 
 TICK = 0.02  # every sleep and timeout is a multiple of this
-TOLERANCE = 0.015  # seconds a real print may differ from its virtual time
-REAL_ATTEMPTS = 6
+TOLERANCE = 0.015  # seconds a real wait may differ from its virtual duration
+REAL_ATTEMPTS = 8
 
 
 @dataclass
@@ -137,32 +138,47 @@ def program(rng: random.Random) -> str:
     )
 
 
-def _prints(path: Path, real: bool) -> list[tuple[float, str]]:
+@dataclass
+class Run:
+    prints: list[tuple[float, str]]  # (time, text), in the order printed
+    waits: dict[str, float]  # "c3() wait 2" -> how long that wait of that task lasted
+
+
+def traced(path: Path, real: bool) -> Run:
     trace = trace_script(path, real=real, root=path.parent, timeout=20)
-    return [(p["time"], p["text"]) for p in trace["prints"]]
+    waits = {
+        f"{task['coro']} wait {n}": wait["end"] - wait["start"]
+        for task in trace["tasks"]  # each coroutine runs once: its name names the task
+        for n, wait in enumerate(task["waits"], start=1)
+        if wait["end"] is not None
+    }
+    return Run([(p["time"], p["text"]) for p in trace["prints"]], waits)
 
 
-def compare(virtual: list[tuple[float, str]], real: list[tuple[float, str]]) -> str | None:
+def compare(virtual: Run, real: Run) -> str | None:
     """What differs between the two runs, or None.
 
     Lines printed at one virtual instant may come in another order on the real clock: the
     virtual clock makes CPU work free, so which of two things due together goes first is then
     decided by real CPU costs (starting a thread, a few more loop rounds), not by time. Across
-    instants the order must be the same."""
-    at = {text: when for when, text in virtual}
-    same_lines = sorted(at) == sorted(text for _, text in real) and len(at) == len(virtual)
-    order = [at.get(text, -1.0) for _, text in real]
-    if not same_lines or order != sorted(order):
-        rows = itertools.zip_longest(virtual, real, fillvalue=(None, ""))
+    instants the order must be the same. Durations are compared wait by wait (how long each
+    task waited each time): the real clock's lateness then does not add up along a program."""
+    at = {text: when for when, text in virtual.prints}
+    same_lines = sorted(at) == sorted(text for _, text in real.prints)
+    order = [at.get(text, -1.0) for _, text in real.prints]
+    if not same_lines or len(at) != len(virtual.prints) or order != sorted(order):
+        rows = itertools.zip_longest(virtual.prints, real.prints, fillvalue=(None, ""))
         return "different prints or order (virtual | real):\n" + "\n".join(
             f"  {v[1]:>6} {v[0]!s:>6} | {r[1]:>6} {r[0]!s:>6}" for v, r in rows
         )
+    if sorted(virtual.waits) != sorted(real.waits):
+        return f"different waits: virtual {sorted(virtual.waits)}, real {sorted(real.waits)}"
     late = [
-        f"{text}: virtual {at[text]:.3f} s, real {when:.3f} s"
-        for when, text in real
-        if abs(at[text] - when) > TOLERANCE
+        f"{wait}: virtual {seconds:.3f} s, real {real.waits[wait]:.3f} s"
+        for wait, seconds in virtual.waits.items()
+        if abs(seconds - real.waits[wait]) > TOLERANCE
     ]
-    return "times differ by more than 15 ms: " + "; ".join(late) if late else None
+    return "durations differ by more than 15 ms: " + "; ".join(late) if late else None
 
 
 @dataclass
@@ -193,13 +209,13 @@ def run(seed: int, count: int, jobs: int = 4) -> list[Failure]:
             path = Path(tmp, f"program_{i}.py")
             path.write_text(source, encoding="utf-8")
             paths.append(path)
-        virtual: dict[int, list[tuple[float, str]]] = {}
+        virtual: dict[int, Run] = {}
 
         def attempt(i: int) -> str | None:
             try:
                 if i not in virtual:
-                    virtual[i] = _prints(paths[i], real=False)
-                return compare(virtual[i], _prints(paths[i], real=True))
+                    virtual[i] = traced(paths[i], real=False)
+                return compare(virtual[i], traced(paths[i], real=True))
             except TraceError as exc:
                 return str(exc)
 

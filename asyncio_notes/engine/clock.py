@@ -162,7 +162,7 @@ class VirtualClock:
             else:
                 self.sleep(seconds)
 
-        return {
+        functions = {
             "time": seconds("time", EPOCH),
             "time_ns": nanoseconds("time_ns", EPOCH),
             "monotonic": seconds("monotonic", 0.0),
@@ -171,6 +171,9 @@ class VirtualClock:
             "perf_counter_ns": nanoseconds("perf_counter_ns", 0.0),
             "sleep": sleep,
         }
+        for name, function in functions.items():  # `to_thread(sleep)` in a trace, as for real
+            function.__name__ = function.__qualname__ = name
+        return functions
 
     def sleep(self, seconds: float) -> None:
         """time.sleep: the loop's thread advances the clock; other threads park until it gets

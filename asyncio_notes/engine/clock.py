@@ -18,9 +18,11 @@ simulation:
 Not modelled: plain `threading.Thread`s are invisible (their sleeps are virtual, but the loop
 does not wait for them; it only gives them half a second of real time before it reports a
 deadlock); `datetime.now()` and `time.strftime` still read the real clock; sockets and pipes are
-real (polled before each jump, waited for really when no timer is left); work in other processes
-costs no virtual time; a job still sleeping after every loop is closed moves the clock itself,
-alongside whatever the main thread does meanwhile; if the loop's thread blocks on anything but
+real (polled before each jump, waited for really when no timer is left); work in other
+processes (a ProcessPoolExecutor, asyncio's subprocesses) costs no virtual time: the loop really
+waits for it, as for a job running real code, and the stdlib code that waits for processes reads
+real time; a job still sleeping after every loop is closed moves the clock itself, alongside
+whatever the main thread does meanwhile; if the loop's thread blocks on anything but
 `time.sleep` (a lock, a join) while a job sleeps, nothing moves the clock (the tracer's real
 timeout then reports where it is stuck).
 """

@@ -137,8 +137,6 @@ def _error_message(
         )
     if kind == "spin":
         return f"{name} never lets virtual time pass: {detail}"
-    if kind == "unsupported":
-        return f"{name} cannot run under the virtual clock: {detail}"
     if kind == "exit":
         return f"{name} exited with status {detail}."
     return f"{name} raised {error['type']}; fix the example (run it with: python {name}).\n{detail}"

@@ -25,10 +25,9 @@ $(STAMP): requirements.txt pyproject.toml
 serve: $(STAMP)
 	$(PY) -m asyncio_notes.devtools.serve --port $(PORT)
 
-# zh first: it cleans site/, then en is written to site/en/.
+# zh into site/, en into site/en/: built aside, swapped in only when both languages succeeded.
 build: $(STAMP)
-	$(PY) -m mkdocs build --strict -f mkdocs.yml
-	$(PY) -m mkdocs build --strict -f mkdocs.en.yml
+	$(PY) -m asyncio_notes.devtools.build
 
 # Two workers (pytest-xdist); they share one built site (tests/conftest.py).
 test: $(STAMP)

@@ -50,10 +50,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         trace = trace_script(
-            args.script, real=args.real, time_limit=args.time_limit, timeout=args.timeout
+            args.script,
+            real=args.real,
+            time_limit=args.time_limit,
+            timeout=args.timeout,
+            raise_limits={
+                "time_limit": "raise it with --time-limit SECONDS",
+                "timeout": "raise it with --timeout SECONDS",
+            },
         )
     except TraceError as exc:
         print(f"trace: {exc}", file=sys.stderr)
         return 1
     print(dumps(trace) if args.json else render_gantt(trace))
+    if trace["stderr"].strip() and not args.json:
+        # Such as "Task exception was never retrieved": not in the timeline, but it matters.
+        print(f"trace: {args.script} wrote to stderr:\n{trace['stderr'].rstrip()}", file=sys.stderr)
     return 0

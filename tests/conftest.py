@@ -8,10 +8,7 @@ reuse it. Without workers the one process does both.
 from __future__ import annotations
 
 import fcntl
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from asyncio_notes.devtools import build
 from asyncio_notes.devtools.chromium import launch
 from asyncio_notes.devtools.static_server import free_port, serve
 from asyncio_notes.paths import REPO
@@ -86,30 +84,10 @@ def pytest_configure_node(node) -> None:  # pytest-xdist: what each worker is to
 
 def build_site(out: Path, url: str) -> str:
     """Build zh into `out` and en into `out/en` exactly as `make build` does; return the log."""
-    env = {**os.environ, "SITE_URL": url, "NO_MKDOCS_2_WARNING": "1"}  # drop the EOL banner
-    log = []
-    for config, site_dir in (("mkdocs.yml", out), ("mkdocs.en.yml", out / "en")):
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "mkdocs",
-                "build",
-                "--strict",
-                "-f",
-                config,
-                "-d",
-                str(site_dir),
-            ],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        log.append(proc.stdout + proc.stderr)
-        if proc.returncode != 0:
-            pytest.fail(f"mkdocs build -f {config} failed:\n{proc.stdout}{proc.stderr}", False)
-    return "\n".join(log)
+    try:
+        return build.build_site(out, url)
+    except build.BuildError as exc:
+        pytest.fail(str(exc), False)
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,11 @@ against the *module-level* statement that was running (usually `asyncio.run(main
 example ends with one chronological transcript. Prints from helper modules (util.py) count too.
 
 It also turns off the library's traceback rewriting (it forges frame objects with ctypes, which
-crashes pytest 9's report with an INTERNALERROR); `example_failure` reports the real traceback
-with the temporary copy's path replaced by the example's own.
+crashes pytest 9's report with an INTERNALERROR); `example_failure` reports the real traceback.
+
+`as_the_build_runs` makes the run the same as the site build's (engine/parent.py): the example's
+own file rather than the library's temporary copy (so `__file__` and tracebacks name it), the
+same sys.argv, working directory, HOME and environment, and printed paths normalised alike.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import ast
 import contextlib
 import inspect
 import os
+import sys
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +31,9 @@ from pytest_examples import run_code as run_code_module
 from pytest_examples.eval_example import EvalExample
 from pytest_examples.find_examples import CodeExample
 from pytest_examples.run_code import MockPrintFunction
+
+from asyncio_notes.engine.parent import display_path, normalize
+from asyncio_notes.engine.pool import child_env
 
 EXPECTED_VERSION = "0.0.18"
 
@@ -71,10 +78,25 @@ def chronological_prints(eval_example: EvalExample) -> Iterator[None]:
         yield
 
 
-def example_failure(exc: BaseException, example: Path, run_copy: Path) -> str:
-    """The example's traceback, naming the example file rather than pytest-examples' copy."""
+@contextlib.contextmanager
+def as_the_build_runs(eval_example: EvalExample, path: Path, root: Path) -> Iterator[None]:
+    """Run `path` itself, as the build's tracer does (see the module docstring)."""
+    stdlib = os.path.dirname(os.__file__)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(eval_example, "_write_file", lambda example: path)
+        mp.setattr(eval_example, "print_callback", lambda text: normalize(text, stdlib, root))
+        mp.setattr(sys, "argv", [display_path(path, root)])
+        mp.chdir(eval_example.tmp_path)
+        for key in list(os.environ):
+            mp.delenv(key)
+        for key, value in child_env(eval_example.tmp_path).items():
+            mp.setenv(key, value)
+        yield
+
+
+def example_failure(exc: BaseException, example: Path) -> str:
+    """The example's traceback, from its own first frame (pytest's frames left out)."""
     tb = exc.__traceback__
-    while tb is not None and tb.tb_frame.f_code.co_filename != str(run_copy):
-        tb = tb.tb_next  # skip pytest's and pytest-examples' own frames
-    text = "".join(traceback.format_exception(type(exc), exc, tb or exc.__traceback__))
-    return text.replace(str(run_copy), str(example))
+    while tb is not None and tb.tb_frame.f_code.co_filename != str(example):
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(exc), exc, tb or exc.__traceback__))

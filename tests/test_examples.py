@@ -2,7 +2,8 @@
 
 Run `make update-examples` (pytest --update-examples) to rewrite the comments after changing an
 example. Examples run in-process under the virtual clock: sleeps cost no real time, durations are
-exact, and a deadlock or a runaway timer fails the test with the stuck task's file and line.
+exact, and a deadlock or a runaway timer fails the test with the stuck task's file and line. Each
+runs as the site build runs it (`as_the_build_runs`), so the two cannot print different text.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import pytest
 from pytest_examples import CodeExample, EvalExample
 
 from asyncio_notes.engine.loop import installed
-from asyncio_notes.sitebuild.catalog import HELPER_MODULES, example_files, relative
-from tests.pytest_examples_adapter import chronological_prints, example_failure
+from asyncio_notes.engine.parent import trace_script
+from asyncio_notes.engine.trace import printed_lines
+from asyncio_notes.sitebuild.catalog import HELPER_MODULES, REPO, example_files, relative
+from tests.pytest_examples_adapter import as_the_build_runs, chronological_prints, example_failure
 
 EXAMPLES = example_files()
 
@@ -34,10 +37,18 @@ def example_dir_on_path(request: pytest.FixtureRequest, monkeypatch: pytest.Monk
 @pytest.mark.parametrize("path", EXAMPLES, ids=[relative(p) for p in EXAMPLES])
 @pytest.mark.usefixtures("example_dir_on_path")
 def test_example_output(path: Path, eval_example: EvalExample) -> None:
+    run_example(eval_example, path, REPO)
+
+
+def run_example(eval_example: EvalExample, path: Path, root: Path) -> None:
+    """Check (or, with --update-examples, rewrite) the `#>` comments of the example at `path`."""
     example = CodeExample.create(path.read_text(encoding="utf-8"), path=path)
     eval_example.set_config(line_length=200)  # keep long lines as `#>` comments, not '''blocks'''
-    run_copy = eval_example.tmp_path / f"{example.module_name}.py"
-    with chronological_prints(eval_example), installed():
+    with (
+        chronological_prints(eval_example),
+        as_the_build_runs(eval_example, path, root),
+        installed(),
+    ):
         try:
             if eval_example.update_examples:
                 eval_example.run_print_update(example)
@@ -46,10 +57,50 @@ def test_example_output(path: Path, eval_example: EvalExample) -> None:
         except Exception as exc:  # the example itself failed: show its own traceback
             pytest.fail(
                 f"{relative(path)} raised {type(exc).__name__}; fix the example "
-                f"(run it with: python {relative(path)}).\n{example_failure(exc, path, run_copy)}",
+                f"(run it with: python {relative(path)}).\n{example_failure(exc, path)}",
                 pytrace=False,
             )
 
 
 def test_examples_found() -> None:
     assert len(EXAMPLES) >= 10, "examples/ch02 should hold the chapter's examples"
+
+
+WHERE = """\
+import os
+import sys
+import traceback
+from pathlib import Path
+
+
+def main():
+    print(Path(__file__).name, sys.argv[0])
+    print(Path.cwd() == Path.home(), os.environ.get("ASYNCIO_NOTES_PROBE"))
+    try:
+        {}["missing"]
+    except KeyError:
+        print(traceback.format_exc().splitlines()[1].strip())
+
+
+main()
+"""
+
+
+def test_the_build_and_pytest_examples_print_the_same(
+    tmp_path: Path, eval_example: EvalExample, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a script shows of its own file, cwd, HOME, environment and tracebacks is the same in
+    both runs: the build's printed lines, written as `#>` comments, pass pytest-examples."""
+    monkeypatch.setenv("ASYNCIO_NOTES_PROBE", "from the caller")  # reaches neither run
+    root = tmp_path / "repo"
+    example = root / "examples" / "ch09" / "where.py"
+    example.parent.mkdir(parents=True)
+    example.write_text(WHERE, encoding="utf-8")
+    printed = printed_lines(trace_script(example, root=root))
+    assert printed == [
+        "where.py examples/ch09/where.py",
+        "True None",
+        'File "examples/ch09/where.py", line 11, in main',
+    ]
+    example.write_text(WHERE + "".join(f"#> {line}\n" for line in printed), encoding="utf-8")
+    run_example(eval_example, example, root)

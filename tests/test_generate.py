@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from asyncio_notes.engine.parent import trace_script
+from asyncio_notes.engine.pool import CHILD_ENV
+from asyncio_notes.engine.trace import printed_lines
 from asyncio_notes.paths import EXAMPLES_DIR
 from asyncio_notes.sitebuild import generate
 from asyncio_notes.sitebuild.catalog import example_files
@@ -74,3 +77,58 @@ def test_an_example_that_raises_fails_generation_naming_it(out_dir: Path, tmp_pa
     )
     with pytest.raises(generate.GenerationError, match=r"boom\.py.*ValueError"):
         generate.generate_example(bad)
+
+
+@pytest.fixture
+def chapter(tmp_path: Path) -> Path:
+    chapter = tmp_path / "examples" / "ch02"
+    shutil.copytree(EXAMPLES_DIR / "ch02", chapter)
+    return chapter
+
+
+def test_a_data_file_beside_the_example_is_part_of_the_cache_key(
+    out_dir: Path, chapter: Path
+) -> None:
+    example = chapter / "task_model.py"
+    assert generate.generate_example(example) is True
+    assert generate.generate_example(example) is False
+    (chapter / "data").mkdir()
+    (chapter / "data" / "input.txt").write_text("read by an example\n", encoding="utf-8")
+    assert generate.generate_example(example) is True
+
+
+def test_the_environment_is_part_of_the_cache_key(
+    out_dir: Path, chapter: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    example = chapter / "task_model.py"
+    assert generate.generate_example(example) is True
+    monkeypatch.setitem(CHILD_ENV, "TZ", "Asia/Shanghai")
+    assert generate.generate_example(example) is True
+
+
+WRITER = """\
+import os
+from pathlib import Path
+
+Path("written.txt").write_text("x")
+(Path.home() / "also.txt").write_text("x")
+print(os.environ.get("HOME") == os.getcwd(), sorted(os.environ) == sorted(EXPECTED))
+"""
+
+
+def test_an_example_runs_in_a_fixed_environment_and_writes_nowhere_that_stays(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    example = tmp_path / "examples" / "ch09" / "writer.py"
+    example.parent.mkdir(parents=True)
+    keys = sorted([*CHILD_ENV, "HOME", "TMPDIR", "PYTHONPATH"])
+    example.write_text(f"EXPECTED = {keys!r}\n{WRITER}", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    outputs = set()
+    for home in ("/root", str(tmp_path)):
+        monkeypatch.setenv("HOME", home)
+        monkeypatch.setenv("SOME_SECRET", home)
+        outputs.add(tuple(printed_lines(trace_script(example, root=tmp_path))))
+    assert outputs == {("True True",)}
+    left = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    assert left == ["examples/ch09/writer.py"]

@@ -136,13 +136,10 @@ def test_scaffolded_chapter_builds_in_both_languages_and_follows_the_rules(repo:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     proc = run(repo, "-m", "asyncio_notes.sitebuild.parity")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    for config in ("mkdocs.yml", "mkdocs.en.yml"):
-        proc = run(repo, "-m", "mkdocs", "build", "--strict", "-f", config)
-        assert proc.returncode == 0, f"mkdocs build -f {config}:\n{proc.stdout}{proc.stderr}"
-        warnings = [
-            ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.startswith("WARNING")
-        ]
-        assert not warnings, "\n".join(warnings)
+    proc = run(repo, "-m", "asyncio_notes.devtools.build")  # what `make build` runs
+    assert proc.returncode == 0, f"build:\n{proc.stdout}{proc.stderr}"
+    warnings = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.startswith("WARNING")]
+    assert not warnings, "\n".join(warnings)
     for page, heading in (
         ("site/ch03/index.html", "第 3 章 任务与超时"),
         ("site/en/ch03/index.html", "Chapter 3: Tasks: and timeouts"),
@@ -266,3 +263,68 @@ def test_add_to_nav_adds_after_the_first_entry_when_there_is_no_chapter() -> Non
 def test_add_to_nav_refuses_what_it_cannot_edit_safely(text: str, message: str) -> None:
     with pytest.raises(UsageError, match=re.escape(message)):
         add_to_nav(text, "Chapter 3", [(None, "ch03/index.md")], 3, Path("mkdocs.yml"))
+
+
+# --- nothing is left behind -------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The parts of the repository that the scaffold reads and writes, in a copy."""
+    from asyncio_notes.devtools import new_chapter
+
+    root = tmp_path / "small"
+    for name in ("docs", "examples"):
+        shutil.copytree(REPO / name, root / name)
+    for config in ("mkdocs.yml", "mkdocs.en.yml"):
+        shutil.copy2(REPO / config, root / config)
+    monkeypatch.setattr(new_chapter, "REPO", root)
+    monkeypatch.setattr(
+        new_chapter, "CONFIGS", {"zh": root / "mkdocs.yml", "en": root / "mkdocs.en.yml"}
+    )
+    return root
+
+
+STEPS = ["mkdir 1", "write 1", "mkdir 2", "write 2", "mkdir 3", "write 3", "write 4", "write 5"]
+
+
+@pytest.mark.parametrize("failure", [KeyboardInterrupt, OSError])
+@pytest.mark.parametrize("step", [*STEPS, "run"])
+def test_a_failed_or_interrupted_scaffold_leaves_nothing_behind(
+    small_repo: Path, monkeypatch: pytest.MonkeyPatch, step: str, failure: type
+) -> None:
+    from asyncio_notes.devtools import new_chapter
+
+    before = snapshot(small_repo)
+    calls = {"mkdir": 0, "write": 0}
+    real_mkdir, real_write = Path.mkdir, new_chapter._write
+
+    def counted(kind: str, real):
+        def call(*args, **kwargs):
+            calls[kind] += 1
+            if step == f"{kind} {calls[kind]}":
+                raise failure("injected")
+            return real(*args, **kwargs)
+
+        return call
+
+    def run_example(p) -> None:
+        assert calls == {"mkdir": 3, "write": 5}, "every step ran before the example"
+        raise failure("injected")
+
+    monkeypatch.setattr(Path, "mkdir", counted("mkdir", real_mkdir))
+    monkeypatch.setattr(new_chapter, "_write", counted("write", real_write))
+    monkeypatch.setattr(new_chapter, "_run_example", run_example)
+    p = new_chapter.plan("03", "中文标题", "English title")
+    with pytest.raises(failure):
+        new_chapter.apply(p)
+    monkeypatch.setattr(Path, "mkdir", real_mkdir)
+    assert snapshot(small_repo) == before, f"a scaffold that failed at {step} left changes"
+    assert not (small_repo / "examples" / "ch03").exists()
+
+
+def test_full_width_digits_are_refused(small_repo: Path) -> None:
+    from asyncio_notes.devtools import new_chapter
+
+    with pytest.raises(UsageError, match="malformed"):
+        new_chapter.plan("０３", "中文标题", "English title")

@@ -367,3 +367,54 @@ def test_other_interpreters(version: str) -> None:
     trace = trace_script(REPO / "examples/ch02/task_model.py", python=str(python))
     assert trace["python"] == version and trace["elapsed"] == 3.0
     assert [t["steps"] for t in trace["tasks"]][1] == [[0.0, 0.0], [3.0, 3.0]]
+
+
+# --- messages that say what happened and what to do ---------------------------------------------
+
+
+def test_a_loop_that_yields_but_never_lets_time_pass(tmp_path: Path) -> None:
+    path = write(tmp_path, "async def main():\n    while True:\n        await asyncio.sleep(0)")
+    message = fails_fast(path)
+    assert "never lets virtual time pass" in message and "asyncio.sleep(0)" in message
+    assert "never yields" not in message
+    assert f"main() waiting at {path}:6" in message
+
+
+def test_the_time_limit_message_says_how_to_raise_it_or_that_nothing_can(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, "async def main():\n    while True:\n        await asyncio.sleep(1)")
+    cli = subprocess.run(
+        [sys.executable, "-m", "asyncio_notes", str(path), "--time-limit", "5"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert "raise it with --time-limit SECONDS" in cli.stderr, cli.stderr
+    from asyncio_notes.sitebuild import generate
+
+    monkeypatch.setattr(generate, "OUT_DIR", tmp_path / "generated")
+    with pytest.raises(generate.GenerationError) as caught:
+        generate.generate_example(path)
+    assert "the site build has no option to raise it" in str(caught.value)
+
+
+def test_input_says_examples_cannot_read_standard_input(tmp_path: Path) -> None:
+    path = write(tmp_path, "async def main():\n    print(input('name? '))")
+    message = fails_fast(path)
+    assert "EOFError: examples cannot read standard input" in message
+    assert f'File "{path}", line 5, in main' in message and "instrument.py" not in message
+
+
+def test_the_cli_shows_a_task_exception_that_was_never_retrieved(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "async def boom():\n    raise ValueError('lost')\n\n\n"
+        "async def main():\n    asyncio.create_task(boom())\n    await asyncio.sleep(1)",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "asyncio_notes", str(path)], cwd=REPO, capture_output=True, text=True
+    )
+    assert proc.returncode == 0 and proc.stdout.startswith("---")
+    assert "Task exception was never retrieved" in proc.stderr
+    assert "ValueError: lost" in proc.stderr

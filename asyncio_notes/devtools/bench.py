@@ -9,6 +9,7 @@ Sections:
   site        gzip size of what a first visit loads, for every page (text and diagram budgets)
   lighthouse  Lighthouse 12 (tools/lighthouse), desktop and mobile, two runs each: home, chapter
               index, the chapter's largest section page and its notebook page
+  fuzz        the clock's differential fuzz (devtools/clock_fuzz.py) on 400 more programs
   test        wall time of `make test` (whole suite) and `make check` (no browser tier)
 """
 
@@ -29,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from asyncio_notes.devtools import clock_fuzz
 from asyncio_notes.devtools.chromium import (
     CHROMIUM_ARGS,
     launch,
@@ -368,6 +370,20 @@ def bench_lighthouse() -> None:
     print(f"  scores: run 1/run 2 per category, in the order above; targets: {goals}")
 
 
+def bench_fuzz() -> None:
+    """More programs than `make test` runs, from another seed each day."""
+    seed, count = int(time.strftime("%Y%m%d")), 400
+    start = time.perf_counter()
+    failures = clock_fuzz.run(seed, count)
+    seconds = time.perf_counter() - start
+    print(
+        f"fuzz: {count - len(failures)}/{count} programs agree, virtual vs real clock "
+        f"(seed {seed}, {seconds:.1f} s, {load_average()})"
+    )
+    for failure in failures:
+        print(f"  {failure}".replace("\n", "\n  "))
+
+
 def bench_test() -> None:
     """Wall time of `make test` (the whole suite) and `make check` (without the browser tier)."""
     for target, budget in (("test", 150), ("check", 30)):
@@ -390,6 +406,7 @@ SECTIONS: dict[str, Callable[[], None]] = {
     "build": bench_build,
     "site": bench_site,
     "lighthouse": bench_lighthouse,
+    "fuzz": bench_fuzz,
     "test": bench_test,
 }
 

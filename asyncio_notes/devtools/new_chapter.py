@@ -14,19 +14,24 @@ typed in. The configs are edited as text, so their comments and `!ENV` / `!!pyth
 as they are.
 
 Every argument is checked before anything is written: a bad one is reported on stderr with exit
-status 2 and nothing changes. If the example cannot be run, everything written is removed again.
+status 2 and nothing changes. If a step fails or is interrupted (Ctrl-C), everything written is
+removed again and the configs are restored.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,7 +96,8 @@ class Chapter:
 
 
 def _check_number(raw: str) -> str:
-    if not re.fullmatch(r"\d{2}", raw) or raw == "00":
+    # [0-9], not \d: \d also matches other scripts' digits, such as the full-width ０３.
+    if not re.fullmatch(r"[0-9]{2}", raw) or raw == "00":
         raise UsageError(
             f"chapter number {raw!r} is malformed: give two digits from 01 to 99, such as 03"
         )
@@ -393,20 +399,54 @@ def plan(num: str, zh_title: str, en_title: str) -> Plan:
     return Plan(chapter, files, configs, _runner())
 
 
-def _undo(p: Plan) -> None:
+def _write(path: Path, text: str) -> None:
+    """Write through a temporary file and a rename: a file is either old or new, never half."""
+    tmp = path.with_name(f".{path.name}.new")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+@contextlib.contextmanager
+def _no_interrupts() -> Iterator[None]:
+    """Ctrl-C waits until the block is done (the undo must not be interrupted half-way)."""
+    main_thread = threading.current_thread() is threading.main_thread()
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main_thread else None
+    try:
+        yield
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGINT, old)
+
+
+def _undo(p: Plan, created: list[Path]) -> None:
+    for directory in reversed(created):
+        shutil.rmtree(directory, ignore_errors=True)
     for path in p.files:
-        if path.parent.exists():
-            shutil.rmtree(path.parent)
+        path.with_name(f".{path.name}.new").unlink(missing_ok=True)
     for config, (old, _) in p.configs.items():
-        config.write_text(old, encoding="utf-8")
+        config.with_name(f".{config.name}.new").unlink(missing_ok=True)
+        if config.read_text(encoding="utf-8") != old:
+            _write(config, old)
 
 
 def apply(p: Plan) -> None:
-    for path, text in p.files.items():
-        path.parent.mkdir(parents=True)
-        path.write_text(text, encoding="utf-8")
-    for config, (_, new) in p.configs.items():
-        config.write_text(new, encoding="utf-8")
+    """Write the plan and run the example; on any failure or Ctrl-C, put everything back."""
+    created: list[Path] = []
+    try:
+        for path, text in p.files.items():
+            path.parent.mkdir(parents=True)
+            created.append(path.parent)
+            _write(path, text)
+        for config, (_, new) in p.configs.items():
+            _write(config, new)
+        _run_example(p)
+    except BaseException:
+        with _no_interrupts():
+            _undo(p, created)
+        raise
+
+
+def _run_example(p: Plan) -> None:
     example = REPO / "examples" / p.chapter.dir / f"{EXAMPLE_NAME}.py"
     proc = subprocess.run(
         [
@@ -426,7 +466,6 @@ def apply(p: Plan) -> None:
         text=True,
     )
     if proc.returncode != 0 or not expected_output(example):
-        _undo(p)
         raise RuntimeError(
             f"running {example.relative_to(REPO)} under the virtual clock failed, so nothing "
             f"was kept:\n{proc.stdout}{proc.stderr}"
@@ -452,6 +491,9 @@ def main(argv: list[str] | None = None) -> int:
     except RuntimeError as exc:
         print(f"new_chapter.py: error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("new_chapter.py: interrupted; nothing was kept", file=sys.stderr)
+        return 130
     for path in p.files:
         print(f"created {path.relative_to(REPO)}")
     for config, (old, new) in p.configs.items():

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -20,9 +19,9 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 from mkdocs.livereload import LiveReloadServer
 
+from asyncio_notes.devtools.build import CONFIGS, BuildError, build_site
 from asyncio_notes.paths import REPO
 
-CONFIGS = {"zh": REPO / "mkdocs.yml", "en": REPO / "mkdocs.en.yml"}
 PAGES = {"zh": REPO / "docs" / "zh", "en": REPO / "docs" / "en"}
 SHARED = [
     REPO / p for p in ("examples", "overrides", "asyncio_notes", "mkdocs.yml", "mkdocs.en.yml")
@@ -43,25 +42,15 @@ class Site:
         self.url = url
         self.seen: dict[str, float] = {}
 
-    def _build(self, lang: str) -> None:
-        url = self.url if lang == "zh" else self.url + "en/"
-        site_dir = self.site_dir if lang == "zh" else self.site_dir / "en"
-        config = load_config(str(CONFIGS[lang]), site_url=url, site_dir=str(site_dir))
-        if lang == "zh":
-            # Building zh cleans the whole site directory; keep the English build aside meanwhile.
-            kept = self.site_dir.parent / (self.site_dir.name + ".en-kept")
-            en = self.site_dir / "en"
-            if en.exists():
-                shutil.rmtree(kept, ignore_errors=True)
-                en.rename(kept)
-            try:
-                build(config)
-            finally:
-                if kept.exists():
-                    shutil.rmtree(en, ignore_errors=True)
-                    kept.rename(en)
-        else:
-            build(config)
+    @staticmethod
+    def _build_one(lang: str, site_dir: Path, url: str | None) -> str:
+        """MkDocs' own build in this process (faster than a child per rebuild)."""
+        url = url if lang == "zh" or url is None else url + "en/"
+        try:
+            build(load_config(str(CONFIGS[lang]), site_url=url, site_dir=str(site_dir)))
+        except MkDocsException as exc:
+            raise BuildError(f"{lang} build failed: {exc}") from None
+        return ""
 
     def rebuild(self) -> None:
         now = {
@@ -75,11 +64,11 @@ class Site:
             if not self.seen or "shared" in changed
             else [k for k in ("zh", "en") if k in changed]
         )
-        for lang in langs:
-            try:
-                self._build(lang)
-            except MkDocsException as exc:  # keep serving; the error is in the terminal
-                log.error("%s build failed: %s", lang, exc)
+        try:
+            # Built aside and swapped in: a failed build keeps serving the last good site.
+            build_site(self.site_dir, self.url, langs=langs, builder=self._build_one)
+        except BuildError as exc:  # keep serving; the error is in the terminal
+            log.error("%s", exc)
         self.seen = now
 
 

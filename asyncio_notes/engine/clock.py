@@ -18,9 +18,11 @@ simulation:
 Not modelled: plain `threading.Thread`s are invisible (their sleeps are virtual, but the loop
 does not wait for them; it only gives them half a second of real time before it reports a
 deadlock); `datetime.now()` and `time.strftime` still read the real clock; sockets and pipes are
-real (polled before each jump, waited for really when no timer is left); work in other processes
-costs no virtual time; a job still sleeping after every loop is closed moves the clock itself,
-alongside whatever the main thread does meanwhile; if the loop's thread blocks on anything but
+real (polled before each jump, waited for really when no timer is left); work in other
+processes (a ProcessPoolExecutor, asyncio's subprocesses) costs no virtual time: the loop really
+waits for it, as for a job running real code, and the stdlib code that waits for processes reads
+real time; a job still sleeping after every loop is closed moves the clock itself, alongside
+whatever the main thread does meanwhile; if the loop's thread blocks on anything but
 `time.sleep` (a lock, a join) while a job sleeps, nothing moves the clock (the tracer's real
 timeout then reports where it is stuck).
 """
@@ -31,6 +33,7 @@ import heapq
 import itertools
 import math
 import os
+import sys
 import threading
 import time
 import weakref
@@ -56,14 +59,15 @@ _TIME_FUNCTIONS = (
     "sleep",
 )
 _REAL = {name: getattr(time, name) for name in _TIME_FUNCTIONS}
+# Modules that wait for other processes: the time they read is real (see time_functions).
+_REAL_TIME_MODULES = ("multiprocessing", "concurrent.futures.process", "subprocess")
 
 _HINT_DEADLOCK = (
     "Every awaited future needs someone to set its result (or cancel it), every awaited task must "
     "be able to finish, and an awaited event or queue needs a producer."
 )
 _HINT_TIME_LIMIT = (
-    "Give the program a way to end (a loop counter, asyncio.timeout(), cancelling the task), "
-    "or raise time_limit if it really runs that long."
+    "Give the program a way to end (a loop counter, asyncio.timeout(), cancelling the task)."
 )
 
 
@@ -73,6 +77,16 @@ class DeadlockError(RuntimeError):
 
 class TimeLimitError(RuntimeError):
     """Virtual time would pass the clock's time limit."""
+
+
+class SpinError(RuntimeError):
+    """The loop keeps running tasks, but virtual time never moves (a `sleep(0)` loop)."""
+
+
+# Real seconds a loop may go on running rounds at one virtual instant before SpinError; it
+# checks every SPIN_ROUNDS rounds (a real program does not run that many without time passing).
+SPIN_SECONDS = 2.0
+SPIN_ROUNDS = 1000
 
 
 # What an idle loop does next (VirtualClock._idle).
@@ -129,8 +143,12 @@ class VirtualClock:
         """Replacements for the `time` module's clock functions, reading this clock."""
 
         def forked() -> bool:
-            # A forked child (multiprocessing) has no loop driving this clock: use real time.
-            return os.getpid() != self._pid
+            # A forked child (multiprocessing) has no loop driving this clock, and the stdlib's
+            # machinery for other processes waits for them in real time (a frozen virtual
+            # clock made ProcessPoolExecutor's manager thread spin forever): both get real time.
+            return os.getpid() != self._pid or sys._getframe(2).f_globals.get(
+                "__name__", ""
+            ).startswith(_REAL_TIME_MODULES)
 
         def seconds(name: str, offset: float) -> Callable[[], float]:
             real = _REAL[name]
@@ -146,7 +164,7 @@ class VirtualClock:
             else:
                 self.sleep(seconds)
 
-        return {
+        functions = {
             "time": seconds("time", EPOCH),
             "time_ns": nanoseconds("time_ns", EPOCH),
             "monotonic": seconds("monotonic", 0.0),
@@ -155,6 +173,9 @@ class VirtualClock:
             "perf_counter_ns": nanoseconds("perf_counter_ns", 0.0),
             "sleep": sleep,
         }
+        for name, function in functions.items():  # `to_thread(sleep)` in a trace, as for real
+            function.__name__ = function.__qualname__ = name
+        return functions
 
     def sleep(self, seconds: float) -> None:
         """time.sleep: the loop's thread advances the clock; other threads park until it gets
@@ -318,6 +339,15 @@ class VirtualClock:
             f"deadlock at virtual time {self.now:g} s: nothing is ready, no timer is set and no "
             f"thread or I/O is pending, so nothing can ever wake the event loop.\n"
             f"{describe_pending_tasks(loop)}\n{_HINT_DEADLOCK}"
+        )
+
+    def spin_message(self, loop: VirtualEventLoop, rounds: int, seconds: float) -> str:
+        return (
+            f"at virtual time {self.now:g} s the event loop ran {rounds} rounds in {seconds:.1f} s "
+            f"of real time and the clock never moved: the program yields to the event loop "
+            f"(a loop around `await asyncio.sleep(0)`?) but never waits for anything that takes "
+            f"time, so no timer is ever reached.\n{describe_pending_tasks(loop)}\n"
+            f"Give the loop a way to end, or let it wait for time to pass (asyncio.sleep(0.1))."
         )
 
     def _time_limit_message(self, when: float) -> str:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from asyncio_notes.engine.clock import DeadlockError, TimeLimitError
+from asyncio_notes.engine.clock import DeadlockError, SpinError, TimeLimitError
 from asyncio_notes.engine.describe import describe_coroutine
 from asyncio_notes.engine.loop import VirtualEventLoop, installed
 
@@ -139,6 +139,7 @@ class _Tracer:
         base = asyncio.BaseEventLoop
         saved = [
             (builtins, "print", builtins.print),
+            (builtins, "input", builtins.input),
             (base, "create_task", base.create_task),
             (base, "call_soon", base.call_soon),
             (asyncio, "shield", asyncio.shield),
@@ -148,6 +149,7 @@ class _Tracer:
         loops = [cls for cls in (base, VirtualEventLoop) if "run_in_executor" in vars(cls)]
         saved += [(cls, "run_in_executor", vars(cls)["run_in_executor"]) for cls in loops]
         builtins.print = self.patched_print(builtins.print)
+        builtins.input = _no_input
         base.create_task = self.patched_create_task(base.create_task)
         base.call_soon = self.patched_call_soon()
         asyncio.shield = asyncio.tasks.shield = self.patched_shield(asyncio.shield)
@@ -314,6 +316,14 @@ class _Tracer:
         return {"elapsed": t(end), "tasks": tasks, "prints": prints}
 
 
+def _no_input(prompt: object = "") -> str:
+    """input(): a traced script has no terminal; the same exception as at the end of input."""
+    raise EOFError(
+        "examples cannot read standard input (the tracer gives them none); "
+        "put the value in the code instead"
+    )
+
+
 def _current_task_name() -> str | None:
     loop = asyncio._get_running_loop()
     task = asyncio.current_task(loop) if loop is not None else None
@@ -430,9 +440,9 @@ def run_script(path: Path) -> dict[str, str] | None:
             print(exc.code, file=sys.__stderr__)
         return {"kind": "exit", "type": "SystemExit", "detail": str(exc.code)}
     except BaseException as exc:
-        if isinstance(exc, DeadlockError | TimeLimitError):
-            kind = "deadlock" if isinstance(exc, DeadlockError) else "time_limit"
-            return {"kind": kind, "type": type(exc).__name__, "detail": str(exc)}
+        if isinstance(exc, DeadlockError | TimeLimitError | SpinError):
+            kinds = {DeadlockError: "deadlock", TimeLimitError: "time_limit", SpinError: "spin"}
+            return {"kind": kinds[type(exc)], "type": type(exc).__name__, "detail": str(exc)}
         text = "".join(traceback.format_exception(exc.with_traceback(exc.__traceback__.tb_next)))
         sys.stderr.write(text)
         return {"kind": "exception", "type": type(exc).__name__, "detail": text}

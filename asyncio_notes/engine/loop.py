@@ -17,12 +17,17 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from asyncio_notes.engine.clock import (
+    _REAL,
     _THREAD_GRACE,
     JOINING,
     MOVED,
     QUEUED,
+    RUNNING,
+    SPIN_ROUNDS,
+    SPIN_SECONDS,
     WAIT,
     DeadlockError,
+    SpinError,
     VirtualClock,
     _Job,
 )
@@ -101,6 +106,21 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):  # type: ignore[misc,valid-ty
     def time(self) -> float:
         return self.clock.now
 
+    def _run_once(self) -> None:
+        # A loop that runs round after round at one virtual instant never reaches a timer:
+        # say so, rather than let it spin until the tracer's real timeout blames a CPU loop.
+        spin = self.__dict__.setdefault("_spin", [None, 0, None])  # [instant, rounds, since]
+        if spin[0] != self.clock.now:
+            spin[:] = [self.clock.now, 0, None]
+        spin[1] += 1
+        if spin[1] % SPIN_ROUNDS == 0:
+            real = _REAL["monotonic"]()
+            if spin[2] is None or self.clock._jobs:  # waiting for outside work is no spin
+                spin[2] = real
+            elif real - spin[2] > SPIN_SECONDS:
+                raise SpinError(self.clock.spin_message(self, spin[1], real - spin[2]))
+        super()._run_once()
+
     def close(self) -> None:
         super().close()
         self.clock._loop_closed()
@@ -142,13 +162,18 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):  # type: ignore[misc,valid-ty
             if executor is None:
                 executor = concurrent.futures.ThreadPoolExecutor(thread_name_prefix="asyncio")
                 self._default_executor = executor
-        capacity = None
-        if isinstance(executor, concurrent.futures.ThreadPoolExecutor):
-            capacity = executor._max_workers
-        job = _Job(QUEUED, executor, capacity)
+        threads = isinstance(executor, concurrent.futures.ThreadPoolExecutor)
+        if threads:
+            job = _Job(QUEUED, executor, executor._max_workers)
+            call = self._job_runner(job, func)
+        else:
+            # Another process (ProcessPoolExecutor): its work takes no virtual time, and the
+            # loop really waits for it. The call goes unwrapped: it must stay picklable.
+            job = _Job(RUNNING, executor)
+            call = func
         self.clock._start_job(job)
         try:
-            source = executor.submit(self._job_runner(job, func), *args)
+            source = executor.submit(call, *args)
         except BaseException:
             self.clock._finish_job(job)
             raise
@@ -175,6 +200,39 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):  # type: ignore[misc,valid-ty
             self.clock._finish_job(job)
         else:
             self.call_soon_threadsafe(self.clock._finish_job, job)
+
+    # -- child processes (asyncio.create_subprocess_*): the loop really waits for them, as
+    # for executor work; their run takes no virtual time.
+
+    async def _make_subprocess_transport(self, *args: Any, **kwargs: Any) -> Any:
+        job = _Job(RUNNING)
+        self.clock._start_job(job)
+        try:
+            transport = await super()._make_subprocess_transport(*args, **kwargs)
+        except BaseException:
+            self.clock._finish_job(job)
+            raise
+        pid = transport.get_pid()
+        exited = self.__dict__.setdefault("_exited_pids", set())
+        if pid in exited or transport._returncode is not None:
+            exited.discard(pid)
+            self.clock._finish_job(job)
+        else:
+            self.__dict__.setdefault("_process_jobs", {})[pid] = job
+        return transport
+
+    def _child_watcher_callback(self, pid: int, returncode: int, transp: Any) -> None:
+        # Called from the child watcher (a thread, or the loop itself); the process's result
+        # reaches the loop first, then its job ends: time cannot move in between.
+        super()._child_watcher_callback(pid, returncode, transp)  # type: ignore[misc]
+        self.call_soon_threadsafe(self.call_soon, self._process_exited, pid)
+
+    def _process_exited(self, pid: int) -> None:
+        job = self.__dict__.get("_process_jobs", {}).pop(pid, None)
+        if job is None:
+            self.__dict__.setdefault("_exited_pids", set()).add(pid)  # before the transport
+        else:
+            self.clock._finish_job(job)
 
     async def shutdown_default_executor(self, *args: Any) -> None:
         job = _Job(JOINING)

@@ -4,6 +4,9 @@ clock (or the real one), and returns its trace (trace.py); it raises TraceError,
 that names the script and says what to do, when the script raises, deadlocks or hangs.
 
 Paths in messages and output are shown relative to `root` (the working directory by default).
+The script itself runs in a temporary working directory (also its HOME) that is removed
+afterwards, with a fixed environment (pool.CHILD_ENV), so what it writes is never kept and
+the caller's environment cannot change what it prints.
 """
 
 from __future__ import annotations
@@ -37,8 +40,16 @@ def trace_script(
     timeout: float = 30.0,
     python: str | None = None,
     root: Path | None = None,
+    raise_limits: dict[str, str] | None = None,
 ) -> Trace:
-    """Run `script` in a child interpreter and return its trace; raise TraceError if it fails."""
+    """Run `script` in a child interpreter and return its trace; raise TraceError if it fails.
+
+    `raise_limits` says, for "time_limit" and "timeout", how a reader who hits one can raise it
+    (a command-line option, say, or that the caller has none)."""
+    if raise_limits is None:
+        raise_limits = {
+            k: f"raise it with trace_script({k}=...)" for k in ("time_limit", "timeout")
+        }
     root = Path(root or Path.cwd()).resolve()
     script = Path(script).resolve()
     name = display_path(script, root)
@@ -46,6 +57,8 @@ def trace_script(
         raise TraceError(f"{name}: no such file")
     with tempfile.TemporaryDirectory(prefix="trace-") as tmp:
         files = {f: os.path.join(tmp, f) for f in _CHILD_FILES}
+        work = Path(tmp, "cwd")
+        work.mkdir()
         args = [
             str(script),
             name,
@@ -57,7 +70,7 @@ def trace_script(
         ]
         try:
             limit = timeout + _KILL_GRACE
-            status = run_child(python or sys.executable, args, files, limit, root)
+            status = run_child(python or sys.executable, args, files, limit, work)
         except OSError as exc:
             raise TraceError(f"{name}: cannot start the interpreter {python!r}: {exc}") from None
         found = {
@@ -67,18 +80,33 @@ def trace_script(
         }
     stderr, stuck = found.get("stderr.txt", ""), found.get("stuck.txt", "")
     if "result.json" not in found:
-        _raise_for_missing_result(name, stderr, status, stuck, timeout, root)
+        _raise_for_missing_result(name, stderr, status, stuck, timeout, root, raise_limits)
     result = json.loads(found["result.json"])
     stdlib = result.pop("stdlib")
     error = result.pop("error")
     result["stderr"] = normalize(stderr, stdlib, root)
+    # Printed text gets the same paths as stderr (a printed traceback, `__file__`), so it reads
+    # the same on every machine and as pytest-examples' run shows it (tests/test_examples.py).
+    for entry in result["prints"]:
+        entry["text"] = normalize(entry["text"], stdlib, root)
     if error is not None:
-        raise TraceError(_error_message(name, error, normalize(error["detail"], stdlib, root)))
+        detail = normalize(error["detail"], stdlib, root)
+        raise TraceError(_error_message(name, error, detail, raise_limits))
     return result
 
 
+def _how_to_raise(limit: str, raise_limits: dict[str, str]) -> str:
+    return raise_limits.get(limit, "nothing here can raise it")
+
+
 def _raise_for_missing_result(
-    name: str, stderr: str, status: int | None, stuck: str, timeout: float, root: Path
+    name: str,
+    stderr: str,
+    status: int | None,
+    stuck: str,
+    timeout: float,
+    root: Path,
+    raise_limits: dict[str, str],
 ) -> None:
     stdlib = os.path.dirname(os.__file__)
     if stuck or status is None:
@@ -86,8 +114,9 @@ def _raise_for_missing_result(
         raise TraceError(
             f"{name} did not finish within {timeout:g} s of real time and was stopped"
             f"{f' at {where}' if where else ''}: it never yields to the event loop (a CPU "
-            f"loop?) or blocks on something outside asyncio. Make it finish, or raise the "
-            f"timeout if it really needs that long.\n{normalize(stuck, stdlib, root)}"
+            f"loop?) or blocks on something outside asyncio. Make it finish sooner; if it "
+            f"really needs that long, {_how_to_raise('timeout', raise_limits)}."
+            f"\n{normalize(stuck, stdlib, root)}"
         )
     raise TraceError(
         f"{name}: the tracer's child process ended with status {status} before reporting "
@@ -95,12 +124,19 @@ def _raise_for_missing_result(
     )
 
 
-def _error_message(name: str, error: dict[str, str], detail: str) -> str:
+def _error_message(
+    name: str, error: dict[str, str], detail: str, raise_limits: dict[str, str]
+) -> str:
     kind = error["kind"]
     if kind == "deadlock":
         return f"{name} deadlocked under the virtual clock: {detail}"
     if kind == "time_limit":
-        return f"{name} ran past the virtual time limit: {detail}"
+        return (
+            f"{name} ran past the virtual time limit: {detail}\nIf it really runs that long, "
+            f"{_how_to_raise('time_limit', raise_limits)}."
+        )
+    if kind == "spin":
+        return f"{name} never lets virtual time pass: {detail}"
     if kind == "exit":
         return f"{name} exited with status {detail}."
     return f"{name} raised {error['type']}; fix the example (run it with: python {name}).\n{detail}"

@@ -1,5 +1,9 @@
 """The process side of a trace: start a child interpreter per script, kill it past its limit.
 
+Each child runs in its own process group, with a fixed, minimal environment (CHILD_ENV; HOME and
+the working directory are the trace's own temporary folder): once it has ended, whatever is left
+of the group (processes the script started and did not wait for) is killed.
+
 Where os.fork exists, each interpreter gets one fork server that has imported asyncio and the
 engine once and forks a child per trace: a trace then costs a fork, not an interpreter start-up
 (about ten times less). Elsewhere each trace spawns a fresh interpreter running child.py.
@@ -25,23 +29,43 @@ from asyncio_notes.engine.child import child_main
 
 # Seconds to wait for the fork server to answer, and for a killed child to be reaped.
 _KILL_GRACE = 3.0
-_CHILD_ENV = {"PYTHONIOENCODING": "utf-8", "PYTHONHASHSEED": "0"}
+# The whole environment of a traced script, but for HOME, TMPDIR (its own working directory) and
+# PYTHONPATH (where the engine is): nothing of the caller's environment can change an output.
+CHILD_ENV = {
+    "PYTHONIOENCODING": "utf-8",
+    "PYTHONHASHSEED": "0",
+    "PYTHONDONTWRITEBYTECODE": "1",  # nothing written next to the examples
+    "LANG": "C.UTF-8",
+    "LC_ALL": "C.UTF-8",
+    "TZ": "UTC",
+    "PATH": os.defpath,
+}
 # Children run the engine's files as scripts, not with -m: runpy's frames would show in the
 # tracebacks and debug-mode stacks of the traced script, which a plain `python script.py` lacks.
 _ENGINE_DIR = Path(__file__).resolve().parent
 _PACKAGE_ROOT = str(_ENGINE_DIR.parent.parent)
 
 
-def _child_env() -> dict[str, str]:
-    """The parent's environment, plus what makes runs repeatable and the engine importable."""
-    path = os.pathsep.join(p for p in (_PACKAGE_ROOT, os.environ.get("PYTHONPATH")) if p)
-    return {**os.environ, **_CHILD_ENV, "PYTHONPATH": path}
+def child_env(home: Path | None = None) -> dict[str, str]:
+    """CHILD_ENV, with the engine importable and HOME (and TMPDIR) at `home`."""
+    env = {**CHILD_ENV, "PYTHONPATH": _PACKAGE_ROOT}
+    if home is not None:
+        env["HOME"] = env["TMPDIR"] = str(home)
+    return env
+
+
+def _kill_group(pgid: int) -> None:
+    """Kill what is left of a child's process group (nothing, usually)."""
+    if hasattr(os, "killpg"):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGKILL)
 
 
 def run_child(
     python: str, args: list[str], files: dict[str, str], limit: float, cwd: Path
 ) -> int | None:
-    """Run child_main(args) in a fresh child; return its exit status (None if it was killed)."""
+    """Run child_main(args) in a fresh child with `cwd` as its working directory and HOME;
+    return its exit status (None if it was killed). Its process group is killed afterwards."""
     if hasattr(os, "fork"):
         with contextlib.suppress(_ServerGone):
             return _fork_server(python).run(args, files, limit, cwd)
@@ -55,10 +79,11 @@ def _spawn_child(
         child = subprocess.Popen(
             [python, str(_ENGINE_DIR / "child.py"), *args],
             cwd=cwd,
-            env=_child_env(),
+            env=child_env(cwd),
             stdin=subprocess.DEVNULL,
             stdout=stdout,
             stderr=stderr,
+            start_new_session=hasattr(os, "setsid"),
         )
         try:
             return child.wait(timeout=limit)
@@ -66,6 +91,8 @@ def _spawn_child(
             child.kill()  # faulthandler in the child should have ended it already
             child.wait()
             return None
+        finally:
+            _kill_group(child.pid)
 
 
 class _ServerGone(Exception):
@@ -82,7 +109,7 @@ class _ForkServer:
     def __init__(self, python: str) -> None:
         self.process = subprocess.Popen(
             [python, str(_ENGINE_DIR / "pool.py"), "--serve"],
-            env=_child_env(),
+            env=child_env(),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -115,6 +142,7 @@ class _ForkServer:
         request = {
             "args": args,
             "cwd": str(cwd),
+            "env": child_env(cwd),
             "stdout": files["stdout.txt"],
             "stderr": files["stderr.txt"],
         }
@@ -130,7 +158,7 @@ class _ForkServer:
             raise _ServerGone
         with self.changed:
             if not self.changed.wait_for(lambda: pid in self.exits or not self.alive, limit):
-                os.kill(pid, signal.SIGKILL)  # faulthandler in the child should have ended it
+                _kill_group(pid)  # faulthandler in the child should have ended it
                 self.changed.wait_for(lambda: pid in self.exits or not self.alive, _KILL_GRACE)
                 self.exits.pop(pid, None)
                 return None
@@ -184,6 +212,8 @@ def serve() -> None:
                     for fd in (wake_read, wake_write):
                         os.close(fd)
                     _run_forked(json.loads(line))
+                with contextlib.suppress(OSError):  # both sides, whichever runs first
+                    os.setpgid(pid, pid)
                 _answer({"started": pid})
         _reap_children()
 
@@ -196,6 +226,7 @@ def _reap_children() -> None:
             return
         if pid == 0:
             return
+        _kill_group(pid)  # before the answer: a trace is over once its processes are gone
         _answer({"exited": pid, "status": os.waitstatus_to_exitcode(status)})
 
 
@@ -206,8 +237,11 @@ def _answer(message: dict[str, int]) -> None:
 
 def _run_forked(request: dict[str, Any]) -> None:
     """In a forked child: take the example's stdin/stdout/stderr, trace it, exit as usual."""
+    os.setpgid(0, 0)
     signal.set_wakeup_fd(-1)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    os.environ.clear()
+    os.environ.update(request["env"])
     for fd, path, flags in (
         (0, os.devnull, os.O_RDONLY),
         (1, request["stdout"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC),

@@ -8,10 +8,10 @@ For each example `examples/chNN/NAME.py` this writes `build/generated/chNN/NAME/
 and `build/generated/diagrams/task_future_coroutine.md`, a class diagram of asyncio's classes.
 
 The printed lines must equal the example's `#>` comments (checked by pytest-examples), so the page
-can never show output the tests did not check. An example is not re-run while its file, its
-helpers, the engine and renderer sources, catalog.py, this file and the Python minor version hash
-the same; nothing else is in the key (a Python patch release, say), so use --force after such a
-change. The tabs snippets are checked on every run, cached or not, and written when they differ.
+can never show output the tests did not check. An example is not re-run while its key hashes the
+same: every file in the example's folder, the interpreter's full version, the tracer's fixed
+environment, and the engine, renderer and generator sources. The tabs snippets are checked on
+every run, cached or not, and written when they differ.
 Usage: python -m asyncio_notes.sitebuild.generate [--force]
 """
 
@@ -20,12 +20,14 @@ from __future__ import annotations
 import argparse
 import difflib
 import hashlib
+import json
 import shutil
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from asyncio_notes.engine.parent import TraceError, trace_script
+from asyncio_notes.engine.pool import CHILD_ENV
 from asyncio_notes.engine.trace import dumps, printed_lines
 from asyncio_notes.paths import GENERATED_DIR, REPO
 from asyncio_notes.render.class_diagram import render_class_diagram
@@ -33,7 +35,6 @@ from asyncio_notes.render.gantt import render_gantt
 from asyncio_notes.sitebuild.catalog import (
     example_files,
     expected_output,
-    helper_files,
     relative,
 )
 from asyncio_notes.sitebuild.tabs import write_tabs
@@ -52,6 +53,13 @@ def _generator_sources() -> list[Path]:
     return [*sorted(engine_and_render), Path(__file__).with_name("catalog.py"), Path(__file__)]
 
 
+# The build traces every example with the same limits, and offers no option to change them.
+_NO_RAISING = {
+    limit: "the site build has no option to raise it: make the example finish sooner"
+    for limit in ("time_limit", "timeout")
+}
+
+
 class GenerationError(RuntimeError):
     """One or more examples could not be turned into page material."""
 
@@ -66,8 +74,19 @@ def _digest(paths: list[Path], *extra: str) -> str:
     return h.hexdigest()
 
 
-def _python_tag() -> str:
-    return f"{sys.implementation.name}-{sys.version_info[0]}.{sys.version_info[1]}"
+def _environment() -> str:
+    """What the example runs in, beside its files: the interpreter (its full version: tracebacks
+    change between patch releases) and the fixed environment of the tracer's child."""
+    return json.dumps([sys.implementation.name, sys.version, sorted(CHILD_ENV.items())])
+
+
+def example_inputs(example: Path) -> list[Path]:
+    """Every file the example can read from its folder: helpers and data files too."""
+    return sorted(
+        p
+        for p in example.parent.rglob("*")
+        if p.is_file() and "__pycache__" not in p.relative_to(example.parent).parts
+    )
 
 
 def diagram_block(source: str) -> str:
@@ -118,15 +137,12 @@ def _output_text(example: Path, printed: list[str], stderr: str) -> str:
 def generate_example(example: Path, *, force: bool = False) -> bool:
     """Write the generated files for one example; return True if it was (re)run."""
     out = example_out_dir(example)
-    key = _digest(
-        [example, *helper_files(example), *_generator_sources()],
-        _python_tag(),
-    )
+    key = _digest([*example_inputs(example), *_generator_sources()], _environment())
     stamp = out / "inputs.sha256"
     if not force and stamp.exists() and stamp.read_text() == key:
         return False
     try:
-        trace = trace_script(example, root=REPO)
+        trace = trace_script(example, root=REPO, raise_limits=_NO_RAISING)
     except TraceError as exc:
         raise GenerationError(str(exc)) from None
     printed = printed_lines(trace)

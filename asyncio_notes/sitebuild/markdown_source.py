@@ -28,6 +28,9 @@ _ID = re.compile(r"(?:^|\s)#(?P<id>[A-Za-z0-9_-]+)")
 # pymdownx.snippets is a preprocessor: it reads whole lines, in code too, before any Markdown.
 # The target is quoted; `;--8<--` is escaped and includes nothing.
 _SNIPPET = re.compile(r"""^\s*-+8<-+\s+(?P<q>["'])(?P<target>[^"']+)(?P=q)\s*$""")
+# A block of includes opens and closes with the marker alone on its line.
+_BLOCK_MARKER = re.compile(r"^-+8<-+$")
+_LOOKS_LIKE_SNIPPET = re.compile(r"^-+8<-+")
 _SECTION = re.compile(r":[A-Za-z0-9_,:-]+$")  # 'util.py:delay' names a section of util.py
 _TAB = re.compile(r'^===[+!]{0,2}\s+"[^"]*"\s*$')  # pymdownx.tabbed (alternate style)
 
@@ -234,25 +237,64 @@ def snippet(line: Line) -> str | None:
     return match.group("target") if match else None
 
 
+@dataclass(frozen=True)
+class Include:
+    line: int
+    target: str | None  # None: the line looks like an include but cannot be read as one
+    text: str
+
+
+def includes(text: str) -> list[Include]:
+    """Every include of a page (or of an included file), in order: the one-line form, each
+    file of a block (`--8<--` alone on the lines before and after the list), and any line that
+    starts like an include but is neither (pymdownx.snippets may still read it as one)."""
+    found: list[Include] = []
+    in_block = False
+    for line in _all_lines(text):
+        stripped = line.text.strip()
+        if _BLOCK_MARKER.match(stripped):
+            in_block = not in_block
+        elif in_block:
+            if stripped and not stripped.startswith(";"):
+                found.append(Include(line.number, stripped, line.text))
+        elif (target := snippet(line)) is not None:
+            found.append(Include(line.number, target, line.text))
+        elif _LOOKS_LIKE_SNIPPET.match(stripped):
+            found.append(Include(line.number, None, line.text))
+    return found
+
+
+def _all_lines(text: str) -> list[Line]:
+    """`lines`, with the front matter too: pymdownx.snippets reads the whole file."""
+    source = text.splitlines()
+    body = lines(text)
+    start = body[0].number - 1 if body else len(source)
+    return [Line(i + 1, source[i]) for i in range(start)] + body
+
+
 def expand(target: str) -> list[str]:
     """The files an include brings in: a generated tabs snippet (sitebuild/tabs.py) stands for
     the includes it holds (the example, its output and timeline); any other target for itself."""
     nested = tabs_snippet(target)
     if nested is None:
         return [target]
-    return [t for line in lines(nested) if (s := snippet(line)) for t in expand(s)]
+    return [t for i in includes(nested) if i.target is not None for t in expand(i.target)]
 
 
 def snippets(text: str) -> list[tuple[int, str]]:
     """(line number, target) of every file the page includes, in page order (`expand`)."""
-    return [
-        (line.number, target)
-        for line in lines(text)
-        if (include := snippet(line))
-        for target in expand(include)
-    ]
+    return [(i.line, t) for i in includes(text) if i.target is not None for t in expand(i.target)]
+
+
+def split_target(target: str) -> tuple[str, str | None]:
+    """'examples/ch02/util.py:delay' -> ('examples/ch02/util.py', 'delay'); lines ('x.py:1:3')
+    and sections both follow the colon."""
+    match = _SECTION.search(target)
+    if not match:
+        return target, None
+    return target[: match.start()], match.group()[1:]
 
 
 def include_path(target: str) -> str:
     """The file a snippet target names: 'examples/ch02/util.py:delay' -> '.../util.py'."""
-    return _SECTION.sub("", target)
+    return split_target(target)[0]

@@ -19,12 +19,14 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
+from asyncio_notes.sitebuild.catalog import relative
 from asyncio_notes.sitebuild.generate import GenerationError, generate_all
+from asyncio_notes.sitebuild.includes import include_problems
 from asyncio_notes.sitebuild.notebook_html import slim_notebook_html, toc_tree
 from asyncio_notes.sitebuild.notebooks import OUT_DIR as NOTEBOOKS_DIR
 from asyncio_notes.sitebuild.notebooks import NotebookError, write_notebooks
 from asyncio_notes.sitebuild.parity import Page as SourcePage
-from asyncio_notes.sitebuild.parity import description, missing_includes
+from asyncio_notes.sitebuild.parity import description
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
@@ -44,6 +46,18 @@ def on_pre_build(config: MkDocsConfig) -> None:
 
 @event_priority(50)  # before mkdocs-jupyter's on_files (priority 0) turns .ipynb files into pages
 def on_files(files: Files, config: MkDocsConfig) -> Files:
+    # Before the notebook builder (which reads includes too) and pymdownx.snippets (which would
+    # publish any file, or fail without the page's line): every include of every page, checked.
+    problems = [
+        problem
+        for file in files
+        if file.abs_src_path and file.src_uri.endswith(".md")
+        for problem in include_problems(
+            relative(Path(file.abs_src_path)), Path(file.abs_src_path).read_text(encoding="utf-8")
+        )
+    ]
+    if problems:
+        raise PluginError("\n".join(problems))
     lang = config.theme["language"]
     src_dir = NOTEBOOKS_DIR / lang
     try:
@@ -55,18 +69,6 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             raise PluginError(f"{rel.as_posix()} is generated; remove it from {config.docs_dir}")
         files.append(File(rel.as_posix(), str(src_dir), config.site_dir, config.use_directory_urls))
     return files
-
-
-def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-    # pymdownx.snippets would fail too, but without the line or a hint of what to do.
-    if page.file.abs_src_path and page.file.src_uri.endswith(".md"):
-        source = Path(page.file.abs_src_path)
-        lang = config.extra.get("lang_key", "zh")
-        text = source.read_text(encoding="utf-8")
-        problems = missing_includes(SourcePage(lang, Path(page.file.src_uri), text))
-        if problems:
-            raise PluginError("\n".join(problems))
-    return markdown
 
 
 def _notebook_description(page: Page, config: MkDocsConfig) -> str:

@@ -2,6 +2,7 @@
 
 - the Chinese and English sites have the same pages;
 - each pair of pages has the same explicit heading ids and includes the same files, in order;
+- pages include only files under examples/ and build/generated/ (includes.py);
 - every example is included by both languages; no Python is pasted into Markdown;
 - a chapter index's contents list names each page by its title.
 Run `python -m asyncio_notes.sitebuild.parity` for a report.
@@ -18,6 +19,7 @@ from pathlib import Path
 from asyncio_notes.paths import REPO
 from asyncio_notes.sitebuild import markdown_source as md
 from asyncio_notes.sitebuild.catalog import example_files, helper_files, relative
+from asyncio_notes.sitebuild.includes import include_problems
 
 DOCS = REPO / "docs"
 LANGS = ("zh", "en")
@@ -83,17 +85,6 @@ def _differences(
     return "; ".join(places)
 
 
-def missing_includes(page: Page) -> list[str]:
-    """Messages for snippet includes whose file does not exist, with the page's line number."""
-    return [
-        f"{page.name}:{lineno}: includes {target!r}, but {md.include_path(target)} does not "
-        "exist; create the file or correct the path (paths are relative to the repository root)"
-        for lineno, target in md.snippets(page.text)
-        if not (REPO / md.include_path(target)).exists()
-        and not md.include_path(target).startswith("build/generated/")  # written during the build
-    ]
-
-
 def description(page: Page) -> str | None:
     found = md.front_matter(page.text).get("description")
     return str(found).strip() if found else None
@@ -141,6 +132,7 @@ def problems() -> list[str]:
                     f"{page.name}:{lineno}: Python pasted into Markdown; put it in examples/ "
                     f'and include it with --8<-- "examples/..."'
                 )
+            found += include_problems(page.name, page.text, generated=False)
             if not description(page):
                 found.append(f"{page.name}: front matter has no 'description:'")
             if path.name == "index.md" and path.parent.name.startswith("ch"):

@@ -1,0 +1,74 @@
+"""A failed build loses nothing: site/ is replaced only when both languages built
+(asyncio_notes/devtools/build.py, used by `make build`, serve.py and the build fixture)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from asyncio_notes.devtools.build import BuildError, build_site
+from asyncio_notes.sitebuild.catalog import REPO
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): p.read_text()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    site = tmp_path / "site"
+    (site / "en").mkdir(parents=True)
+    (site / "index.html").write_text("old zh")
+    (site / "en" / "index.html").write_text("old en")
+    return site
+
+
+def fake_builder(fail: str | None):
+    """Like MkDocs: clean the folder, write half of it, then fail (for the language `fail`)."""
+
+    def build(lang: str, out: Path, url: str | None) -> str:
+        if out.exists():
+            shutil.rmtree(out)
+        out.mkdir(parents=True)
+        (out / "index.html").write_text(f"new {lang}")
+        if lang == fail:
+            raise BuildError(f"{lang} failed")
+        return f"{lang} built"
+
+    return build
+
+
+@pytest.mark.parametrize("fail", ["zh", "en"])
+def test_a_failed_language_leaves_the_old_site_whole(site: Path, fail: str) -> None:
+    before = snapshot(site)
+    with pytest.raises(BuildError, match=f"{fail} failed"):
+        build_site(site, builder=fake_builder(fail))
+    assert snapshot(site) == before
+    assert sorted(p.name for p in site.parent.iterdir()) == ["site"], "temporary folder left"
+
+
+def test_both_languages_built_replace_the_site(site: Path) -> None:
+    assert build_site(site, builder=fake_builder(None)) == "zh built\nen built"
+    assert snapshot(site) == {"en/index.html": "new en", "index.html": "new zh"}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_rebuilding_one_language_keeps_the_other(site: Path, lang: str) -> None:
+    build_site(site, langs=[lang], builder=fake_builder(None))
+    other = "en" if lang == "zh" else "zh"
+    assert snapshot(site) == {
+        "index.html": "new zh" if lang == "zh" else "old zh",
+        "en/index.html": "new en" if lang == "en" else "old en",
+    }, other
+
+
+def test_make_build_builds_through_it() -> None:
+    recipe = re.search(r"^build:.*\n((?:\t.*\n)+)", (REPO / "Makefile").read_text(), re.M)
+    assert recipe and recipe.group(1).strip() == "$(PY) -m asyncio_notes.devtools.build"

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import html
 import json
 import math
 import re
@@ -503,3 +504,32 @@ def body_lines(sections: list[Section]) -> list[str]:
             lines.append(f"        {bar.line(f'cut{cuts}')}")
             lines.append(f"        %% full cut{cuts} {bar.full}")
     return lines
+
+
+def seconds_label(t: float) -> str:
+    return f"{round(t, 3):g} s"
+
+
+def text_timeline(trace: Mapping[str, Any]) -> str:
+    """The timeline as an HTML list, one item per task: what it printed and waited on, in full,
+    and how it ended if that was bad. It stands in for the chart where no JavaScript runs."""
+    prints = list(trace.get("prints", []))
+    items = []
+    for task in sorted(trace.get("tasks", []), key=lambda task: task.get("id", 0)):
+        events = [
+            (p["time"], 0, f"“{p['text']}”") for p in prints if p.get("task") == task.get("name")
+        ]
+        events += [(w["start"], 1, wait_label(w.get("on"))) for w in task.get("waits", [])]
+        outcome = {"exception": task.get("exception") or "exception", "cancelled": "cancelled"}
+        if task.get("outcome") in outcome:
+            events.append((task.get("finished") or 0.0, 2, outcome[task["outcome"]]))
+        text = " · ".join(f"{seconds_label(t)} {what}" for t, _, what in sorted(events))
+        title = f"{task.get('name', '')} {task.get('coro') or ''}"
+        items.append(f"<li>{html.escape(title)}: {html.escape(text)}</li>")
+    stray = [
+        p for p in prints if p.get("task") not in {t.get("name") for t in trace.get("tasks", [])}
+    ]
+    if stray:
+        text = " · ".join(f"{seconds_label(p['time'])} “{p['text']}”" for p in stray)
+        items.append(f"<li>outside tasks: {html.escape(text)}</li>")
+    return '<ul class="timeline-text">' + "".join(items) + "</ul>"

@@ -4,7 +4,8 @@ For each example `examples/chNN/NAME.py` this writes `build/generated/chNN/NAME/
   trace.json    the traced run under the virtual clock (engine/parent.py)
   output.txt    the command and what it printed (the page's Output tab)
   timeline.md   a Mermaid gantt chart of that run (the page's Timeline tab)
-and `build/generated/diagrams/task_future_coroutine.md`, a class diagram of asyncio's classes.
+and `build/generated/diagrams/task_future_coroutine.md`, a class diagram of asyncio's classes, and
+`build/generated/legend/<lang>.md`, the timelines' legend (legend.py).
 
 The printed lines must equal the example's `#>` comments (checked by pytest-examples), so the page
 can never show output the tests did not check. Results are cached by the hash of everything that
@@ -26,7 +27,7 @@ from asyncio_notes.engine.parent import TraceError, trace_script
 from asyncio_notes.engine.trace import dumps, printed_lines
 from asyncio_notes.paths import GENERATED_DIR
 from asyncio_notes.render.class_diagram import render_class_diagram
-from asyncio_notes.render.gantt import render_gantt
+from asyncio_notes.render.gantt import render_gantt, text_timeline
 from asyncio_notes.sitebuild.catalog import (
     REPO,
     example_files,
@@ -34,6 +35,7 @@ from asyncio_notes.sitebuild.catalog import (
     helper_files,
     relative,
 )
+from asyncio_notes.sitebuild.legend import write_legends
 
 OUT_DIR = GENERATED_DIR
 PACKAGE_DIR = REPO / "asyncio_notes"
@@ -68,10 +70,12 @@ def _python_tag() -> str:
     return f"{sys.implementation.name}-{sys.version_info[0]}.{sys.version_info[1]}"
 
 
-def diagram_block(source: str) -> str:
-    """A Mermaid fence kept out of the search index (its source is not prose)."""
+def diagram_block(source: str, text: str = "") -> str:
+    """A Mermaid fence kept out of the search index (its source is not prose), and HTML that
+    stands in for it without JavaScript (diagrams.css shows it only then)."""
     fence = f"```mermaid\n{source}\n```"
-    return f'<div class="diagram" data-search-exclude markdown>\n\n{fence}\n\n</div>\n'
+    extra = f"{text}\n\n" if text else ""
+    return f'<div class="diagram" data-search-exclude markdown>\n\n{fence}\n\n{extra}</div>\n'
 
 
 def example_out_dir(example: Path) -> Path:
@@ -136,7 +140,8 @@ def generate_example(example: Path, *, force: bool = False) -> bool:
     (out / "output.txt").write_text(
         _output_text(example, printed, trace["stderr"]), encoding="utf-8"
     )
-    (out / "timeline.md").write_text(diagram_block(render_gantt(trace)), encoding="utf-8")
+    timeline = diagram_block(render_gantt(trace), text_timeline(trace))
+    (out / "timeline.md").write_text(timeline, encoding="utf-8")
     stamp.write_text(key)  # last: a half-written directory is never mistaken for a cached one
     return True
 
@@ -175,6 +180,7 @@ def generate_all(*, force: bool = False, jobs: int = 2) -> list[Path]:
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         list(pool.map(one, examples))
     generate_diagrams()
+    write_legends(OUT_DIR)
     if errors:
         raise GenerationError("\n\n".join(sorted(errors)))
     return sorted(rerun)

@@ -4,8 +4,8 @@ import asyncio
 
 
 async def ticker() -> None:
-    await asyncio.sleep(0.1)
-    print("tick (due after 0.1 s)")
+    await asyncio.sleep(0.001)
+    print("tick (due after 1 ms)")
 
 
 def count_up(n: int) -> int:
@@ -27,4 +27,4 @@ async def main() -> None:
 asyncio.run(main())
 #> counting...
 #> counted to 19999900000
-#> tick (due after 0.1 s)
+#> tick (due after 1 ms)

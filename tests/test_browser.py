@@ -496,6 +496,11 @@ def test_cut_timeline_labels_show_their_full_text(site_server: str, new_context)
     Material draws into a closed shadow root, so the loader's render is called here directly."""
     timeline = (REPO / "build/generated/ch02/concurrent_tasks/timeline.md").read_text("utf-8")
     source = timeline.split("```mermaid\n", 1)[1].split("\n```", 1)[0]
+    long_title = "Task-1 main(with, a, long, list, of, arguments)"  # as gantt.py cuts it:
+    source = source.replace(
+        "    section Task-1 main()\n",
+        f"    section {long_title[:23]}…\n    %% full section-0 {long_title}\n",
+    )
     page = open_page(new_context(viewport=DESKTOP), site_server, "en/ch02/tasks/")
     found = page.evaluate(
         """async (source) => {
@@ -513,6 +518,7 @@ def test_cut_timeline_labels_show_their_full_text(site_server: str, new_context)
         source,
     )
     assert "starting main with args () {}" in found["titles"]
+    assert long_title in found["titles"]  # a section title
     assert "await Task-3" in found["titles"]  # a wait too short for its label
     assert found["focused"] and found["shown"] != "none"
     assert found["text"] == "starting main with args () {}"

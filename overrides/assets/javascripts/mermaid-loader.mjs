@@ -118,9 +118,13 @@ function withFullLabels(svg, source) {
     if (label) showWhole(label, text);
     if (mark) addTitle(mark, text);
   }
-  for (const label of root.querySelectorAll(".taskTextOutsideLeft, .taskTextOutsideRight")) {
-    const bar = label.id && root.querySelector(`#${CSS.escape(label.id.replace(/-text$/, ""))}`);
-    if (bar && !label.classList.contains("milestoneText")) addTitle(bar, label.textContent);
+  // (Milestones have their labels shown; the spacers after them are hidden on purpose.)
+  const outside = ".taskTextOutsideLeft, .taskTextOutsideRight";
+  for (const label of root.querySelectorAll(outside)) {
+    const kind = label.getAttribute("class");
+    if (/milestoneText|activeCritText/.test(kind) || !label.id) continue;
+    const bar = root.querySelector(`#${CSS.escape(label.id.replace(/-text$/, ""))}`);
+    if (bar) addTitle(bar, label.textContent.trim());
   }
   const style = document.createElementNS(SVG_NS, "style");
   style.textContent = FOCUS_CSS;

@@ -76,13 +76,12 @@ function onScreen(text) {
 // text as a tooltip (<title>), and a cut label can be focused, which shows the whole text over it.
 // Bars too narrow for their label (Mermaid hides it there) get the label as a tooltip.
 const FULL_TEXT = /^\s*%% full (\S+) (.*)$/gm;
-const SVG_NS = "http://www.w3.org/2000/svg";
 const FOCUS_CSS =
   ".notes-full { display: none; } .notes-cut:focus + .notes-full { display: inline;" +
   " paint-order: stroke; stroke: var(--md-default-bg-color, #fff); stroke-width: 4px; }";
 
 function addTitle(element, text) {
-  const title = document.createElementNS(SVG_NS, "title");
+  const title = document.createElementNS(element.namespaceURI, "title"); // SVG's
   title.textContent = text;
   element.prepend(title);
 }
@@ -126,7 +125,7 @@ function withFullLabels(svg, source) {
     const bar = root.querySelector(`#${CSS.escape(label.id.replace(/-text$/, ""))}`);
     if (bar) addTitle(bar, label.textContent.trim());
   }
-  const style = document.createElementNS(SVG_NS, "style");
+  const style = document.createElementNS(root.namespaceURI, "style");
   style.textContent = FOCUS_CSS;
   root.append(style);
   return template.innerHTML;

@@ -9,9 +9,16 @@ Further rows hold milestones: each `print()` (labelled with the printed text, sh
 red, an exception or a cancellation that ended the task.
 
 Choices a caption may need to state:
-- Steps take (almost) no time, so a step is drawn at least MIN_STEP_PX wide; `min_step_ms(trace)`
-  gives that width in trace milliseconds, and the output repeats it in a `%%` comment. A bar label
-  that does not fit inside its bar is hidden (print labels always show).
+- One thing at a time (`Layout`): every stretch of running code, in every task, is drawn after the
+  one before it, at its own time unless the one before (widened) is still being drawn, so a
+  vertical line crosses at most one green bar. Steps often take (almost) no time, so each is drawn
+  at least MIN_STEP_PX wide; `min_step_ms(trace)` gives that width in trace milliseconds, and the
+  output repeats it in a `%%` comment. The axis can run a little ahead of trace time right after
+  a burst of such steps. Prints are drawn on the step that made them.
+- A bar label that does not fit inside its bar is hidden (print labels always show). A print or
+  section label longer than its limit is cut with "…"; its whole text follows in a
+  `%% full KEY TEXT` comment, which the site's Mermaid loader shows on hover and focus.
+  `text_timeline(trace)` says the same as a list, for readers without JavaScript.
 - The axis counts seconds from the start of the trace (`dateFormat x`; `axisFormat` uses %S and %L,
   which the reader's time zone cannot shift). It wraps after 59 s.
 - The chart has a fixed pixel width (`useMaxWidth: false`): on a phone it scrolls sideways instead

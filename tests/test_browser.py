@@ -522,3 +522,14 @@ def test_cut_timeline_labels_show_their_full_text(site_server: str, new_context)
     assert "await Task-3" in found["titles"]  # a wait too short for its label
     assert found["focused"] and found["shown"] != "none"
     assert found["text"] == "starting main with args () {}"
+    assert not page.locator("ul.timeline-text").first.is_visible()  # the chart says it all
+
+
+def test_without_javascript_a_timeline_is_a_list_with_full_labels(
+    site_server: str, new_context
+) -> None:
+    context = new_context(viewport=DESKTOP, java_script_enabled=False)
+    page = open_page(context, site_server, "en/ch02/tasks/")
+    text = page.locator("ul.timeline-text").first
+    assert text.is_visible()
+    assert "“starting main with args () {}”" in text.inner_text()

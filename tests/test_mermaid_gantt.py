@@ -328,3 +328,14 @@ def test_milestone_labels_stay_right_of_their_diamonds(elapsed: float) -> None:
         instant = round(milestone.start / domain_end * axis)
         label = mg.text_px(milestone.label) * 1.1
         assert instant + mg.BAR_HEIGHT + label <= width - 1.5 * left, milestone.label
+
+
+def test_the_text_version_lists_each_task_with_full_labels() -> None:
+    trace = copy.deepcopy(TRACE)
+    trace["prints"].append({"time": 0.0, "task": "Task-1", "text": "<b> & a: b"})
+    text = mg.text_timeline(trace)
+    assert text.startswith('<ul class="timeline-text"><li>Task-1 main(): ')
+    assert text.count("<li>") == 3
+    assert "0 s “&lt;b&gt; &amp; a: b” · 0 s await Task-2" in text  # escaped, not look-alikes
+    assert "2 s “finished sleeping for 2 second(s), a long line”" in text
+    assert "<li>Task-3 fail(): 0.5 s ValueError(&#x27;no&#x27;)</li>" in text

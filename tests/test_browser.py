@@ -530,6 +530,7 @@ def test_without_javascript_a_timeline_is_a_list_with_full_labels(
 ) -> None:
     context = new_context(viewport=DESKTOP, java_script_enabled=False)
     page = open_page(context, site_server, "en/ch02/tasks/")
+    page.locator(".tabbed-labels > label", has_text="Timeline").first.click()  # CSS tabs
     text = page.locator("ul.timeline-text").first
     assert text.is_visible()
     assert "“starting main with args () {}”" in text.inner_text()

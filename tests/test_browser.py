@@ -457,3 +457,49 @@ def test_missing_pages_get_the_404_page_github_pages_serves(
     page.wait_for_load_state("load")
     assert page.url == site_server + ("en/" if lang == "en" else "")
     assert not watch.problems, "\n".join(watch.problems)
+
+
+def test_cut_timeline_labels_show_their_full_text(site_server: str, new_context) -> None:
+    """mermaid-loader.mjs: a cut label gets its whole text (from the `%% full` comment) as a
+    tooltip and, when focused, over itself; a bar too narrow for its label gets it as a tooltip.
+    Material draws into a closed shadow root, so the loader's render is called here directly."""
+    timeline = (REPO / "build/generated/ch02/concurrent_tasks/timeline.md").read_text("utf-8")
+    source = timeline.split("```mermaid\n", 1)[1].split("\n```", 1)[0]
+    long_title = "Task-1 main(with, a, long, list, of, arguments)"  # as gantt.py cuts it:
+    source = source.replace(
+        "    section Task-1 main()\n",
+        f"    section {long_title[:23]}…\n    %% full section-0 {long_title}\n",
+    )
+    page = open_page(new_context(viewport=DESKTOP), site_server, "en/ch02/tasks/")
+    found = page.evaluate(
+        """async (source) => {
+          const {svg} = await window.mermaid.render("qa-timeline", source)
+          const host = document.createElement("div")
+          host.innerHTML = svg
+          document.body.append(host)
+          const cut = host.querySelector(".notes-cut")
+          cut.focus()
+          const whole = cut.nextElementSibling
+          return {titles: [...host.querySelectorAll("title")].map(t => t.textContent),
+                  focused: document.activeElement === cut,
+                  shown: getComputedStyle(whole).display, text: whole.textContent}
+        }""",
+        source,
+    )
+    assert "starting main with args () {}" in found["titles"]
+    assert long_title in found["titles"]  # a section title
+    assert "await Task-3" in found["titles"]  # a wait too short for its label
+    assert found["focused"] and found["shown"] != "none"
+    assert found["text"] == "starting main with args () {}"
+    assert not page.locator("ul.timeline-text").first.is_visible()  # the chart says it all
+
+
+def test_without_javascript_a_timeline_is_a_list_with_full_labels(
+    site_server: str, new_context
+) -> None:
+    context = new_context(viewport=DESKTOP, java_script_enabled=False)
+    page = open_page(context, site_server, "en/ch02/tasks/")
+    page.locator(".tabbed-labels > label", has_text="Timeline").first.click()  # CSS tabs
+    text = page.locator("ul.timeline-text").first
+    assert text.is_visible()
+    assert "“starting main with args () {}”" in text.inner_text()

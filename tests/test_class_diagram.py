@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sys
 import types
 
 import pytest
@@ -29,7 +30,8 @@ def source() -> str:
 
 def test_task_is_shown_as_a_future_that_drives_a_coroutine(source: str) -> None:
     lines = source.splitlines()
-    assert lines[0] == "classDiagram"
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    assert lines[:4] == ["---", f"title: asyncio in Python {version}", "---", "classDiagram"]
     assert "    Future <|-- Task : is a" in lines
     assert "    Task --> coroutine : drives" in lines
     assert set(blocks(source)) == {"Future", "Task", "coroutine"}

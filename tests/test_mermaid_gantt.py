@@ -11,7 +11,7 @@ import pytest
 from asyncio_notes.render import gantt as mg
 
 # A small trace in tracer.py's schema: main awaits a delay task; the delay prints twice; a third
-# task is ready for 0.5 s before it runs, then raises.
+# task is ready for 0.5 s before it runs, then raises. `order` numbers the steps as they ran.
 TRACE = {
     "script": "examples/ch02/small.py",
     "python": "3.11",
@@ -24,7 +24,7 @@ TRACE = {
             "exception": None,
             "steps": [[0.0, 0.0], [2.0, 2.0]],
             "waits": [{"start": 0.0, "end": 2.0, "on": "Task-2"}],
-            "ready": [[2.0, 2.0]],
+            "ready": [[2.0, 2.0]], "order": [0, 4],
         },
         {
             "id": 2, "name": "Task-2", "coro": "delay(2)", "parent": "Task-1",
@@ -32,13 +32,13 @@ TRACE = {
             "exception": None,
             "steps": [[0.0, 0.0], [2.0, 2.0]],
             "waits": [{"start": 0.0, "end": 2.0, "on": "sleep(2)"}],
-            "ready": [],
+            "ready": [], "order": [1, 3],
         },
         {
             "id": 3, "name": "Task-3", "coro": "fail()", "parent": "Task-1",
             "created": 0.0, "finished": 0.5, "outcome": "exception", "result": None,
             "exception": "ValueError('no')",
-            "steps": [[0.5, 0.5]], "waits": [], "ready": [[0.0, 0.5]],
+            "steps": [[0.5, 0.5]], "waits": [], "ready": [[0.0, 0.5]], "order": [2],
         },
     ],
     "prints": [
@@ -49,7 +49,7 @@ TRACE = {
 }  # fmt: skip
 
 LINE = re.compile(
-    r"^ {8}(?P<label>.+) :(?P<tags>(?:(?:active|done|crit|milestone), )*)"
+    r"^ {8}(?P<label>.+) :(?P<tags>(?:(?:active|done|crit|milestone), )*)(?:(?P<id>cut\d+), )?"
     r"(?P<start>\d+), (?P<duration>\d+)ms$"
 )
 
@@ -133,9 +133,20 @@ def test_steps_are_green_bars_at_least_the_minimum_width(sections: dict) -> None
     minimum = mg.min_step_ms(TRACE)
     assert minimum > 0
     steps = of_kind(sections["Task-2 delay(2)"], "step")
-    assert [s.start for s in steps] == [0, 2000]
+    assert [s.start for s in steps] == [minimum, 2000]  # at 0 it ran after main's first step
     assert all(s.end - s.start >= minimum for s in steps)
     assert all(s.label == mg.STEP_LABEL for s in steps)
+
+
+def test_steps_at_one_instant_are_drawn_one_after_another_in_the_order_they_ran(
+    sections: dict,
+) -> None:
+    minimum = mg.min_step_ms(TRACE)
+    main = of_kind(sections["Task-1 main()"], "step")
+    delay = of_kind(sections["Task-2 delay(2)"], "step")
+    # At 0 main ran first; at 2 s the delay finished first, then main woke up.
+    assert [(s.start, s.end) for s in main] == [(0, minimum), (2000 + minimum, 2000 + 2 * minimum)]
+    assert [(s.start, s.end) for s in delay] == [(minimum, 2 * minimum), (2000, 2000 + minimum)]
 
 
 def test_the_minimum_width_is_stated_in_the_source(source: str) -> None:
@@ -147,26 +158,30 @@ def test_waits_are_labelled_with_what_they_await(sections: dict) -> None:
     (await_task,) = of_kind(sections["Task-1 main()"], "wait")
     assert (sleep.label, await_task.label) == ("sleep(2)", "await Task-2")
     minimum = mg.min_step_ms(TRACE)
-    assert (sleep.start, sleep.end) == (minimum, 2000)  # starts after the widened step
+    assert (sleep.start, sleep.end) == (2 * minimum, 2000)  # starts after the widened step
 
 
 def test_ready_spans_are_distinct_and_zero_width_ones_vanish(sections: dict) -> None:
     (ready,) = of_kind(sections["Task-3 fail()"], "ready")
-    assert (ready.label, ready.start, ready.end) == ("ready", 0, 500)
+    # From after the steps that ran at 0 (it was created in one of them) until it ran.
+    assert (ready.label, ready.start, ready.end) == ("ready", 2 * mg.min_step_ms(TRACE), 500)
     assert not of_kind(sections["Task-1 main()"], "ready")  # [2.0, 2.0] has no width
 
 
 def test_prints_are_milestones_labelled_with_the_text(sections: dict) -> None:
     first, last = of_kind(sections["Task-2 delay(2)"], "milestone")
-    assert (first.label, first.start, first.end) == ("sleeping for 2 second(s)", 0, 0)
-    assert last.start == 2000
+    step, _ = of_kind(sections["Task-2 delay(2)"], "step")
+    assert first.label == "sleeping for 2 second(s)" and first.start == first.end
+    assert step.start <= first.start < step.end  # drawn on the step that printed it
+    assert 2000 <= last.start < 2000 + mg.min_step_ms(TRACE)
     assert last.label.endswith("…") and len(last.label) == mg.MAX_PRINT_CHARS
     assert "finished sleeping".startswith(last.label[:17])
 
 
 def test_a_task_that_raised_ends_with_an_error_milestone(sections: dict) -> None:
     (error,) = of_kind(sections["Task-3 fail()"], "milestone")
-    assert error.tags == ("crit", "milestone") and error.start == 500
+    (step,) = of_kind(sections["Task-3 fail()"], "step")
+    assert error.tags == ("crit", "milestone") and error.start == step.end - 1  # as it ended
     assert error.label == "ValueError('no')"
 
 
@@ -192,6 +207,7 @@ def test_each_milestone_reserves_room_for_its_label(sections: dict) -> None:
 def test_prints_at_one_instant_get_rows_of_their_own() -> None:
     trace = copy.deepcopy(TRACE)
     trace["prints"] = [{"time": 0.0, "task": "Task-2", "text": f"line {n}"} for n in range(3)]
+    trace["prints"] += [{"time": 0.0, "task": "Task-1", "text": "main's"}]
     items = parse(mg.render_gantt(trace))["Task-2 delay(2)"]
     rows = mermaid_rows(items)
     assert sorted(rows[m.order] for m in of_kind(items, "milestone")) == [1, 2, 3]
@@ -204,6 +220,8 @@ def test_a_print_at_the_end_of_a_step_stays_off_the_activity_row() -> None:
     task["steps"] = [[0.0, 1.0], [2.0, 2.0]]
     task["waits"] = []
     task["ready"] = [[1.1, 2.0]]
+    failing = trace["tasks"][2]  # runs after the CPU work, not in the middle of it
+    failing.update(steps=[[1.5, 1.5]], ready=[[0.0, 1.5]], finished=1.5)
     trace["prints"] = [{"time": 1.0, "task": "Task-2", "text": "done"}]
     items = parse(mg.render_gantt(trace))["Task-2 delay(2)"]
     rows = mermaid_rows(items)
@@ -256,18 +274,41 @@ def test_a_three_second_timeline_fits_the_desktop_content_column() -> None:
     assert 400 < int(width) <= 688
 
 
-def test_steps_closer_than_the_minimum_width_are_drawn_as_one_bar() -> None:
+def test_steps_closer_than_the_minimum_width_follow_one_another() -> None:
     trace = copy.deepcopy(TRACE)
     task = trace["tasks"][1]  # a real clock: two short steps 1 ms apart, then the sleep
     task["steps"] = [[0.0, 0.001], [0.002, 0.003], [2.0, 2.0]]
+    task["order"] = [1, 2, 4]
+    trace["tasks"][0]["order"] = [0, 5]
+    trace["tasks"][2]["order"] = [3]
     task["waits"] = [
         {"start": 0.001, "end": 0.002, "on": "sleep(0)"},
         {"start": 0.003, "end": 2.0, "on": "sleep(2)"},
     ]
     items = parse(mg.render_gantt(trace))["Task-2 delay(2)"]
-    first, *_ = steps = of_kind(items, "step")
-    assert len(steps) == 2 and first.start == 0 and first.end >= mg.min_step_ms(trace)
-    assert [w.label for w in of_kind(items, "wait")] == ["sleep(2)"]
+    minimum = mg.min_step_ms(trace)
+    steps = of_kind(items, "step")
+    assert [(s.start, s.end) for s in steps[:2]] == [
+        (minimum, 2 * minimum),
+        (2 * minimum, 3 * minimum),
+    ]
+    assert [w.label for w in of_kind(items, "wait")] == ["sleep(2)"]  # sleep(0) has no room
+
+
+def test_a_cut_label_keeps_its_full_text_in_a_comment() -> None:
+    """The raw source (what a reader without JavaScript sees) holds the whole text; the loader
+    (overrides/assets/javascripts/mermaid-loader.mjs) reads it by the bar's id."""
+    trace = copy.deepcopy(TRACE)
+    trace["tasks"][2]["coro"] = "a_coroutine_with_a_long_name(1, 2, 3)"
+    source = mg.render_gantt(trace)
+    lines = source.splitlines()
+    (cut,) = [line for line in lines if "finished sleeping" in line and ":milestone" in line]
+    bar_id = cut.split(", ")[1]
+    full = lines[lines.index(cut) + 1]
+    assert full == f"        %% full {bar_id} finished sleeping for 2 second(s), a long line"
+    assert "%% full section-2 Task-3 a_coroutine_with_a_long_name(1, 2, 3)" in source
+    (whole,) = [line for line in lines if line.startswith("        sleeping for 2 second(s) :")]
+    assert re.fullmatch(r" +\S.* :milestone, \d+, 0ms", whole)  # not cut: no id, no comment
 
 
 @pytest.mark.parametrize("elapsed", [0.0, 0.5, 3.0, 12.0])
@@ -299,3 +340,14 @@ def test_the_timeline_names_only_the_project_css_variables_and_the_site_defines_
     css = (REPO / "overrides/assets/stylesheets/diagrams.css").read_text(encoding="utf-8")
     defined = set(re.findall(r"(--notes-timeline-[\w-]+)\s*:", css))
     assert named <= defined, f"not defined in diagrams.css: {sorted(named - defined)}"
+
+
+def test_the_text_version_lists_each_task_with_full_labels() -> None:
+    trace = copy.deepcopy(TRACE)
+    trace["prints"].append({"time": 0.0, "task": "Task-1", "text": "<b> & a: b"})
+    text = mg.text_timeline(trace)
+    assert text.startswith('<ul class="timeline-text"><li>Task-1 main(): ')
+    assert text.count("<li>") == 3
+    assert "0 s “&lt;b&gt; &amp; a: b” · 0 s await Task-2" in text  # escaped, not look-alikes
+    assert "2 s “finished sleeping for 2 second(s), a long line”" in text
+    assert "<li>Task-3 fail(): 0.5 s ValueError(&#x27;no&#x27;)</li>" in text

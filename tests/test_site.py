@@ -191,3 +191,25 @@ def test_every_example_is_a_tab_set_of_code_output_and_timeline(built_site: Buil
         for example in example_files("ch02"):
             labels = shown.get(relative(example))
             assert labels in (TAB_LABELS[lang], TAB_LABELS[lang][:2]), (lang, example.name, labels)
+
+
+def test_every_page_with_a_timeline_has_its_legend_under_the_first_one(
+    built_site: BuiltSite,
+) -> None:
+    """sitebuild/legend.py: one legend per page, in the page's language, after the first timeline
+    and before the next one."""
+    with_timelines = 0
+    for path in html_pages(built_site):
+        html = path.read_text(encoding="utf-8")
+        timelines = [m.start() for m in re.finditer(r"\ngantt\n", html)]
+        legends = [m.start() for m in re.finditer(r'class="timeline-legend"', html)]
+        name = path.relative_to(built_site.root).as_posix()
+        if not timelines:
+            assert not legends, name
+            continue
+        with_timelines += 1
+        assert len(legends) == 1, name
+        assert timelines[0] < legends[0] < (timelines[1:] or [len(html)])[0], name
+        legend = html[legends[0] : html.index("</div>", legends[0])]
+        assert bool(CJK.search(legend)) == (not name.startswith("en/")), name
+    assert with_timelines >= 12  # six pages of chapter 2, in each language

@@ -4,7 +4,8 @@ A `VirtualClock` holds virtual seconds for the virtual event loop (loop.py), for
 module's clock functions and for threads that sleep. The model, in the manner of a discrete-event
 simulation:
 
-* The loop's own code (callbacks, task steps, CPU work) costs zero virtual time.
+* The loop's own code costs zero virtual time. The tracer charges CPU work to this clock: 1 µs
+  for each line of the script's own code that a task runs (instrument.py, CpuMeter).
 * When nothing is ready, the loop jumps straight to the next timer (Trio's MockClock "autojump").
   Timers due at the same instant fire first in, first out: they are ordered by (when, sequence).
 * A blocking `time.sleep(x)` in the loop's thread advances the clock by x while the loop is blocked.

@@ -7,6 +7,18 @@ How a run is observed (in-process patches; nothing in the script changes):
 * `loop.call_soon` notes when a task's wake-up is scheduled: from then on it is ready;
 * `print` is recorded with the time and the current task, then printed as usual.
 
+CPU work costs virtual time (`CpuMeter`): under the virtual clock, every line of the script's own
+code (files in the script's folder) that runs during a task step moves the clock on by LINE_COST,
+1 µs. The cost is counted, not measured, so the trace is the same on every machine and run. Line
+events are counted with sys.settrace, which CPython 3.11-3.14 and Pyodide all have (sys.monitoring
+is 3.12+). The count is made the same on each version: a line an exception passes through is not
+counted twice (3.13+ reports it again), nor the entry into a comprehension's own frame (3.11 has
+one, 3.12+ inline it); tests/test_cpu_cost.py compares traces across versions (Pyodide 3.14 gave
+the same counts as 3.12 and 3.13 when checked by hand). Only the loop's thread is counted: executor
+threads are outside work, which the clock models itself (clock.py). A line costs the same whatever
+it does: `total += i` and a call that takes a second in C are both 1 µs; blocking calls are
+`time.sleep` or not modelled.
+
 `run_traced(path)` is the whole run: the script as `__main__` under the virtual (or real) clock.
 """
 
@@ -34,6 +46,10 @@ from asyncio_notes.engine.describe import describe_coroutine
 from asyncio_notes.engine.loop import VirtualEventLoop, installed
 
 ENGINE_DIR = Path(__file__).resolve().parent
+# Virtual seconds one line of the script's own code costs (see the module docstring).
+LINE_COST = 1e-6
+# Comprehensions that 3.11 runs in frames of their own and 3.12+ inline (PEP 709).
+_INLINED = {"<listcomp>", "<dictcomp>", "<setcomp>"}
 # asyncio.run's own clean-up tasks are not part of the example.
 _INTERNAL_COROUTINES = {"shutdown_asyncgens", "shutdown_default_executor"}
 
@@ -57,7 +73,51 @@ class _TaskRecord:
     steps: list[list[float]] = field(default_factory=list)
     waits: list[dict[str, Any]] = field(default_factory=list)
     ready: list[list[float]] = field(default_factory=list)
+    order: list[int] = field(default_factory=list)  # each step's place among all steps of the run
     ready_since: float | None = None
+
+
+class CpuMeter:
+    """Charges LINE_COST of virtual time for each line that runs, in the script's own files,
+    while a task step runs in the thread that installed it."""
+
+    def __init__(self, clock: Any, folder: Path) -> None:
+        self.clock = clock
+        self.folder = str(folder.resolve())
+        self.steps = 0  # task steps running (an eager task's first step runs inside another's)
+        self._own: dict[str, bool] = {}
+        self._raised_at: tuple[types.FrameType, int] | None = None
+        self._entered: types.FrameType | None = None
+
+    def _on_call(self, frame: types.FrameType, event: str, arg: Any) -> Any:
+        filename = frame.f_code.co_filename
+        own = self._own.get(filename)
+        if own is None:
+            own = self._own[filename] = os.path.dirname(os.path.abspath(filename)) == self.folder
+        if own and frame.f_code.co_name in _INLINED:
+            # 3.11 enters the comprehension's own frame on its line, which 3.12+ (running it inline)
+            # does not report again; each round's line comes in both.
+            self._entered = frame
+        return self._on_line if own else None
+
+    def _on_line(self, frame: types.FrameType, event: str, arg: Any) -> Any:
+        if event == "line":
+            # 3.13+ repeats the line an exception passed through (3.11 and 3.12 do not).
+            repeated = self._raised_at == (frame, frame.f_lineno) or self._entered is frame
+            if self.steps and not repeated:
+                self.clock.now += LINE_COST
+            self._entered = None
+        self._raised_at = (frame, frame.f_lineno) if event == "exception" else None
+        return self._on_line
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        previous = sys.gettrace()
+        sys.settrace(self._on_call)
+        try:
+            yield
+        finally:
+            sys.settrace(previous)
 
 
 class _TracedCoroutine(collections.abc.Coroutine):  # type: ignore[type-arg]
@@ -110,8 +170,10 @@ class _TracedCoroutine(collections.abc.Coroutine):  # type: ignore[type-arg]
 class _Tracer:
     """Collects tasks and prints in the child; `install()` applies the patches."""
 
-    def __init__(self, clock: Callable[[], float]) -> None:
+    def __init__(self, clock: Callable[[], float], meter: CpuMeter | None = None) -> None:
         self.clock = clock
+        self.meter = meter
+        self.steps_started = 0
         self.start = clock()  # when the script starts
         self.origin: float | None = None  # when the first loop first scheduled work
         self.tasks: list[_TaskRecord] = []
@@ -200,6 +262,7 @@ class _Tracer:
                 parent=_current_task_name(),
                 created=tracer.loop_now(),
             )
+            record.ready_since = record.created  # a new task is ready (an eager one runs now)
             tracer.tasks.append(record)
             task = create_task(loop, _TracedCoroutine(coro, record, tracer), **kwargs)
             # Debug mode shows where a task was created: that is the caller, not this wrapper.
@@ -228,7 +291,10 @@ class _Tracer:
             if isinstance(owner, asyncio.Task) and owner in tracer.records:
                 record = tracer.records[owner]
                 if record.ready_since is None:
-                    record.ready_since = tracer.loop_now()
+                    now = tracer.loop_now()
+                    # Woken by a timer that ran late (CPU work held the loop): ready since due.
+                    due = getattr(loop, "running_timer_due", None)
+                    record.ready_since = now if due is None else min(now, due)
             return handle
 
         return call_soon
@@ -257,9 +323,14 @@ class _Tracer:
         record.name = _current_task_name() or record.name  # set_name() may have renamed it
         if record.steps:  # the first step follows creation, not a wait
             record.waits[-1]["end"] = start
-            if record.ready_since is not None:
-                record.ready.append([record.ready_since, start])
+        if record.ready_since is not None:
+            record.ready.append([record.ready_since, start])
         record.ready_since = None
+        record.order.append(self.steps_started)
+        self.steps_started += 1
+        meter = self.meter
+        if meter is not None:
+            meter.steps += 1
         try:
             yielded = method(*args)
         except StopIteration as stop:
@@ -271,6 +342,9 @@ class _Tracer:
         except BaseException as exc:
             self.finish(record, start, "exception", exception=_safe_repr(exc))
             raise
+        finally:
+            if meter is not None:
+                meter.steps -= 1
         end = self.loop_now()
         record.steps.append([start, end])
         record.waits.append({"start": end, "end": None, "on": _describe_wait(coro, yielded, self)})
@@ -310,6 +384,7 @@ class _Tracer:
                         {"start": t(w["start"]), "end": t(w["end"]), "on": w["on"]} for w in r.waits
                     ],
                     "ready": [[t(a), t(b)] for a, b in r.ready],
+                    "order": r.order,
                 }
             )
         prints = [{**p, "time": t(p["time"])} for p in self.prints]
@@ -411,7 +486,9 @@ def run_traced(
             tracer = _Tracer(time.perf_counter)
         else:
             virtual = stack.enter_context(installed(time_limit=time_limit))
-            tracer = _Tracer(lambda: virtual.now)
+            meter = CpuMeter(virtual, path.parent)
+            tracer = _Tracer(lambda: virtual.now, meter)
+            stack.enter_context(meter.installed())
         stack.enter_context(tracer.install())
         error = run_script(path)
         if wait_for_threads:

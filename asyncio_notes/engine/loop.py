@@ -45,6 +45,16 @@ class _TimerHandle(asyncio.TimerHandle):
     def key(self) -> tuple[float, int]:
         return (self._when, self._seq)
 
+    def _run(self) -> None:
+        # While it runs, the loop knows when it was due: the tracer dates a task's wake-up from
+        # then, not from when CPU work let the loop get to it (instrument.py).
+        loop = self._loop
+        loop.running_timer_due = self._when
+        try:
+            super()._run()
+        finally:
+            loop.running_timer_due = None
+
     def __lt__(self, other: object) -> bool:
         if isinstance(other, _TimerHandle):
             return self.key() < other.key()
@@ -98,6 +108,7 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):  # type: ignore[misc,valid-ty
 
     def __init__(self, clock: VirtualClock | None = None) -> None:
         self.clock = clock if clock is not None else VirtualClock()
+        self.running_timer_due: float | None = None  # set by _TimerHandle._run
         selector = _VirtualSelector(self.clock)
         super().__init__(selector)
         selector.loop = self

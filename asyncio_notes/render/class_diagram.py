@@ -2,7 +2,8 @@
 
 Nothing in the diagram is written by hand except the two relationship labels: class names, members
 and the inheritance edge come from the classes themselves (`vars`, `__mro__`, `inspect.signature`),
-so the diagram follows the Python version that builds the site and is the same on every run of it.
+so the diagram follows the Python version that builds the site (its title names it) and is the same
+on every run of it.
 
 - Future lists its public methods; Task lists only what it adds to Future (the C implementation
   repeats Future's methods in Task, which the inheritance edge already says).
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import sys
 import types
 from collections.abc import Callable
 
@@ -63,7 +65,9 @@ def render_class_diagram() -> str:
     """Mermaid classDiagram source (no ``` fences): a Task is a Future and drives a coroutine."""
     future, task, coroutine = asyncio.Future, asyncio.Task, types.CoroutineType
     shown = [future, task, coroutine]
-    lines = ["classDiagram"]
+    # Members differ between versions (Task.get_context() is 3.12+): the title names the one read.
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    lines = ["---", f"title: asyncio in Python {version}", "---", "classDiagram"]
     for cls in shown:
         lines += class_block(cls, nearest_base(cls, shown))
     for cls in shown:

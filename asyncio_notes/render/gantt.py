@@ -9,9 +9,16 @@ Further rows hold milestones: each `print()` (labelled with the printed text, sh
 red, an exception or a cancellation that ended the task.
 
 Choices a caption may need to state:
-- Steps take (almost) no time, so a step is drawn at least MIN_STEP_PX wide; `min_step_ms(trace)`
-  gives that width in trace milliseconds, and the output repeats it in a `%%` comment. A bar label
-  that does not fit inside its bar is hidden (print labels always show).
+- One thing at a time (`Layout`): every stretch of running code, in every task, is drawn after the
+  one before it, at its own time unless the one before (widened) is still being drawn, so a
+  vertical line crosses at most one green bar. Steps often take (almost) no time, so each is drawn
+  at least MIN_STEP_PX wide; `min_step_ms(trace)` gives that width in trace milliseconds, and the
+  output repeats it in a `%%` comment. The axis can run a little ahead of trace time right after
+  a burst of such steps. Prints are drawn on the step that made them.
+- A bar label that does not fit inside its bar is hidden (print labels always show). A print or
+  section label longer than its limit is cut with "…"; its whole text follows in a
+  `%% full KEY TEXT` comment, which the site's Mermaid loader shows on hover and focus.
+  `text_timeline(trace)` says the same as a list, for readers without JavaScript.
 - The axis counts seconds from the start of the trace (`dateFormat x`; `axisFormat` uses %S and %L,
   which the reader's time zone cannot shift). It wraps after 59 s.
 - The chart has a fixed pixel width (`useMaxWidth: false`): on a phone it scrolls sideways instead
@@ -26,6 +33,9 @@ Labels are sanitized (`gantt_label`): Mermaid's gantt syntax cannot carry `:` `;
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
+import html
 import json
 import math
 import re
@@ -146,12 +156,15 @@ class Bar:
     start: int  # ms
     end: int  # ms
     error: bool = False  # a milestone that ended the task badly
+    full: str | None = None  # the whole text of a label that was cut
 
-    def line(self) -> str:
+    def line(self, bar_id: str | None = None) -> str:
         if self.kind == "milestone":
             tags = "crit, milestone" if self.error else "milestone"
         else:
             tags = TAGS[self.kind]
+        if bar_id:
+            tags += f", {bar_id}"
         return f"{self.label} :{tags}, {self.start}, {self.end - self.start}ms"
 
 
@@ -170,15 +183,20 @@ class Scale:
         return math.ceil(px / self.px_per_ms)
 
 
-def trace_end_ms(trace: Mapping[str, Any]) -> int:
-    """The latest instant the trace mentions (its elapsed time, unless something ran later)."""
+def trace_end(trace: Mapping[str, Any]) -> float:
+    """The latest instant (seconds) the trace mentions: its elapsed time, unless something ran
+    later."""
     times = [trace.get("elapsed") or 0.0]
     for task in trace.get("tasks", []):
         times += [task.get("created") or 0.0, task.get("finished") or 0.0]
         times += [end for _, end in task.get("steps", []) + task.get("ready", [])]
         times += [wait["end"] for wait in task.get("waits", []) if wait.get("end") is not None]
     times += [p["time"] for p in trace.get("prints", [])]
-    return ms(max(times))
+    return max(times)
+
+
+def trace_end_ms(trace: Mapping[str, Any]) -> int:
+    return ms(trace_end(trace))
 
 
 def scale_for(trace: Mapping[str, Any]) -> Scale:
@@ -197,70 +215,170 @@ def wait_label(on: object) -> str:
     return text if text.startswith(("sleep(", "await ")) else f"await {text}"
 
 
-def activity(task: Mapping[str, Any], end_ms: int) -> list[tuple[int, int, int, str, str]]:
-    """(start, rank, end, kind, label) for every step, wait and ready span, in time order."""
-    rank = {"ready": 0, "step": 1, "wait": 2}  # at one instant: ready, then run, then wait
-    items = [(ms(a), rank["step"], ms(b), "step", STEP_LABEL) for a, b in task.get("steps", [])]
-    items += [(ms(a), rank["ready"], ms(b), "ready", READY_LABEL) for a, b in task.get("ready", [])]
-    for wait in task.get("waits", []):
-        stop = end_ms if wait.get("end") is None else ms(wait["end"])
-        items.append((ms(wait["start"]), rank["wait"], stop, "wait", wait_label(wait.get("on"))))
-    return sorted(items)
+@dataclass
+class Segment:
+    """A stretch of time during which one task's code ran: a step, or part of one."""
+
+    task: int  # index into the tasks, ordered by id
+    step: int  # index into that task's steps
+    start: float  # trace seconds
+    end: float
+    x0: int = 0  # where it is drawn, in ms of the chart's axis
+    x1: int = 0
 
 
-def activity_bars(
-    task: Mapping[str, Any], scale: Scale, end_ms: int, marks: Iterable[int] = ()
-) -> list[Bar]:
-    """The task's first row: bars that never overlap, so Mermaid keeps them on one row.
+def run_segments(tasks: list[Mapping[str, Any]]) -> list[Segment]:
+    """Every stretch of running code, in the order it ran.
 
-    A step is widened to the minimum width; what follows starts after it (and disappears if
-    nothing is left of it); steps closer together than the minimum width are drawn as one bar.
-    A step also ends after every mark (print) made at its very end: a milestone placed there
-    would otherwise fit on this row and push the next bars onto another."""
-    marked = set(marks)
+    Steps are taken in the order the tracer numbered them (`order`), else by time. A step that
+    starts inside another (an eager task's first step runs inside the call that created it)
+    splits that one around it: only one piece of code runs at a time."""
+    steps = []
+    for ti, task in enumerate(tasks):
+        order = task.get("order") or []
+        for si, (start, end) in enumerate(task.get("steps", [])):
+            rank = order[si] if si < len(order) else 0
+            steps.append((rank, start, end, ti, si))
+    segments: list[Segment] = []
+    stack: list[list[Any]] = []  # [task, step, running since, end] of steps under way
+
+    def close(until: float) -> None:
+        while stack and stack[-1][3] <= until:
+            ti, si, since, end = stack.pop()
+            segments.append(Segment(ti, si, since, max(since, end)))
+            if stack:
+                stack[-1][2] = max(stack[-1][2], end)
+
+    for _, start, end, ti, si in sorted(steps):
+        close(start)
+        if stack:  # nested: the outer step ran until this one started
+            outer = stack[-1]
+            segments.append(Segment(outer[0], outer[1], outer[2], max(outer[2], start)))
+            outer[2] = max(outer[2], start)
+        stack.append([ti, si, start, max(start, end)])
+    close(math.inf)
+    return segments
+
+
+class Layout:
+    """Where things are drawn: every running segment one after another, each at least the
+    minimum width, so that a vertical line crosses at most one green bar. A segment starts at
+    its own time unless the one before it (widened) is still being drawn; everything else
+    (waits, ready spans, prints) is placed relative to the segments around it."""
+
+    def __init__(self, tasks: list[Mapping[str, Any]], scale: Scale, end: float) -> None:
+        self.segments = run_segments(tasks)
+        cursor = 0
+        for seg in self.segments:
+            seg.x0 = max(ms(seg.start), cursor)
+            seg.x1 = seg.x0 + max(scale.min_step_ms, ms(seg.end) - ms(seg.start))
+            cursor = seg.x1
+        self.ends = [seg.end for seg in self.segments]
+        self.of_step: dict[tuple[int, int], list[Segment]] = {}
+        for seg in self.segments:
+            self.of_step.setdefault((seg.task, seg.step), []).append(seg)
+        self.end_x = max(self.at(end), cursor)
+
+    def at(self, t: float) -> int:
+        """Where an instant that belongs to no particular step is drawn."""
+        i = bisect.bisect_right(self.ends, t)  # segments[:i] ended by t
+        if i < len(self.segments) and self.segments[i].start < t:
+            return self.inside(self.segments[i], t)
+        return max(ms(t), self.segments[i - 1].x1 if i else 0)
+
+    @staticmethod
+    def inside(seg: Segment, t: float) -> int:
+        """An instant of a segment, kept within its bar (so a print stays off its row)."""
+        width = seg.x1 - seg.x0
+        if seg.end <= seg.start:
+            return seg.x0 + width // 2
+        fraction = min(max((t - seg.start) / (seg.end - seg.start), 0.0), 1.0)
+        return seg.x0 + min(width - 1, math.floor(fraction * width))
+
+    def step_start(self, ti: int, si: int) -> int:
+        return self.of_step[(ti, si)][0].x0
+
+    def step_end(self, ti: int, si: int) -> int:
+        return self.of_step[(ti, si)][-1].x1
+
+    def task_segments(self, ti: int) -> list[Segment]:
+        return [seg for seg in self.segments if seg.task == ti]
+
+
+def activity_bars(ti: int, task: Mapping[str, Any], layout: Layout) -> list[Bar]:
+    """The task's first row: its steps, what it waited on between them, and when it was ready
+    but the loop was busy (a ready span ends a wait early). The bars never overlap, so Mermaid
+    keeps them on one row."""
+    steps = task.get("steps", [])
+    rank = {"ready": 0, "step": 1, "wait": 2}  # at one place: ready, then run, then wait
+    items = [(seg.x0, rank["step"], seg.x1, "step", STEP_LABEL) for seg in layout.task_segments(ti)]
+    for k, wait in enumerate(task.get("waits", [])):
+        x0 = layout.step_end(ti, k) if k < len(steps) else layout.at(wait["start"])
+        if wait.get("end") is None:
+            x1 = layout.end_x
+        else:
+            x1 = layout.step_start(ti, k + 1) if k + 1 < len(steps) else layout.at(wait["end"])
+        items.append((x0, rank["wait"], x1, "wait", wait_label(wait.get("on"))))
+    next_step = 0
+    for ready_start, ready_end in task.get("ready", []):
+        # The step this span led to: the next one starting at or after its end.
+        while next_step < len(steps) and steps[next_step][0] < ready_end:
+            next_step += 1
+        x1 = layout.step_start(ti, next_step) if next_step < len(steps) else layout.at(ready_end)
+        next_step += 1
+        items.append((min(layout.at(ready_start), x1), rank["ready"], x1, "ready", READY_LABEL))
+    items.sort()
     bars: list[Bar] = []
-    cursor = 0
-    for start, _, end, kind, label in activity(task, end_ms):
-        if kind == "step" and end in marked:
-            end += 1
-        if kind == "step" and bars and bars[-1].kind == "step" and start < bars[-1].end:
-            merged = Bar("step", STEP_LABEL, bars[-1].start, max(bars[-1].end, end))
-            bars[-1] = merged
-            cursor = merged.end
+    for i, (x0, _, x1, kind, label) in enumerate(items):
+        if kind == "step":  # steps stay where the layout put them; what overlaps one gives way
+            while bars and bars[-1].kind != "step" and bars[-1].end > x0:
+                last = bars.pop()
+                if last.start < x0:
+                    bars.append(dataclasses.replace(last, end=x0))
+            bars.append(Bar(kind, label, x0, x1))
             continue
-        start = max(start, cursor)
-        if kind == "step":
-            end = max(end, start + scale.min_step_ms)
-        elif end <= start:
-            continue  # a zero-width wait or ready span: nothing to draw
-        bars.append(Bar(kind, gantt_label(label), start, end))
-        cursor = end
+        if kind == "wait":  # until whatever comes next on the row (a ready span, a step)
+            x1 = min([x1] + [later[0] for later in items[i + 1 :] if later[0] > x0])
+        if bars:
+            x0 = max(x0, bars[-1].end)
+        if x1 > x0:  # else nothing is left to draw
+            bars.append(Bar(kind, gantt_label(label), x0, x1))
     return bars
 
 
-def milestone_bars(
-    marks: Iterable[tuple[int, str, bool]], scale: Scale
-) -> tuple[list[Bar], list[Bar]]:
-    """Milestones, and after each an invisible spacer as long as its label.
+def milestone_bars(marks: Iterable[tuple[int, str, bool]], scale: Scale) -> list[Bar]:
+    """Milestones, each followed by an invisible spacer as long as its label.
 
     Mermaid's compact mode puts a bar on the first row where it fits; the spacer keeps the next
     milestone off that row while this one's label is in the way."""
-    milestones, spacers = [], []
-    for time, text, error in marks:
-        label = gantt_label(text, MAX_PRINT_CHARS)
+    bars = []
+    for x, text, error in marks:
+        label, full = gantt_label(text, MAX_PRINT_CHARS), gantt_label(text)
         # The label starts half a diamond plus 5 px right of the instant; keep a gap after it.
         room = scale.to_ms(BAR_HEIGHT / 2 + 5 + text_px(label) + 8)
-        milestones.append(Bar("milestone", label, time, time, error))
-        spacers.append(Bar("spacer", SPACER_LABEL, time, time + room))
-    return milestones, spacers
+        bars.append(Bar("milestone", label, x, x, error, full if full != label else None))
+        bars.append(Bar("spacer", SPACER_LABEL, x, x + room))
+    return bars
 
 
 def task_marks(
-    task: Mapping[str, Any], prints: list[Mapping[str, Any]], end_ms: int
+    ti: int, task: Mapping[str, Any], prints: list[Mapping[str, Any]], layout: Layout
 ) -> list[tuple[int, str, bool]]:
-    """(time, text, is_error) for what the task printed, and for how it ended if that was bad."""
-    marks = [(ms(p["time"]), str(p["text"]), False) for p in prints]
-    finished = end_ms if task.get("finished") is None else ms(task["finished"])
+    """(x, text, is_error) for what the task printed, and for how it ended if that was bad.
+    A print is drawn on the step that made it (a milestone off its bar would take the row)."""
+    segments = layout.task_segments(ti)
+    marks = []
+    i = 0
+    for p in prints:
+        # The last of the task's segments to start by then; ties go to the earliest that fits.
+        while i + 1 < len(segments) and segments[i].end < p["time"] >= segments[i + 1].start:
+            i += 1
+        x = layout.inside(segments[i], p["time"]) if segments else layout.at(p["time"])
+        marks.append((x, str(p["text"]), False))
+    if task.get("finished") is not None and segments:
+        finished = segments[-1].x1 - 1
+    else:
+        finished = layout.at(task.get("finished") or 0.0) if task.get("finished") else layout.end_x
     if task.get("outcome") == "exception":
         marks.append((finished, str(task.get("exception") or "exception"), True))
     elif task.get("outcome") == "cancelled":
@@ -268,44 +386,43 @@ def task_marks(
     return sorted(marks, key=lambda mark: mark[0])  # stable: prints keep their order
 
 
-def section_title(task: Mapping[str, Any]) -> str:
+def section_title(task: Mapping[str, Any]) -> tuple[str, str]:
+    """(title as drawn, full title): Task-N and the coroutine it runs."""
     title = f"{task.get('name', '')} {task.get('coro') or ''}"
-    return gantt_label(title, MAX_SECTION_CHARS)
+    return gantt_label(title, MAX_SECTION_CHARS), gantt_label(title)
 
 
 @dataclass(frozen=True)
 class Section:
     title: str
     bars: list[Bar]
+    full_title: str = ""
 
 
 def sections_for(trace: Mapping[str, Any], scale: Scale) -> list[Section]:
-    end_ms = trace_end_ms(trace)
     prints = list(trace.get("prints", []))
     tasks = sorted(trace.get("tasks", []), key=lambda task: task.get("id", 0))
+    layout = Layout(tasks, scale, trace_end(trace))
     names = {task.get("name") for task in tasks}
     sections = []
-    for task in tasks:
+    for ti, task in enumerate(tasks):
         own = [p for p in prints if p.get("task") == task.get("name")]
-        marks = task_marks(task, own, end_ms)
-        milestones, spacers = milestone_bars(marks, scale)
         # Activity first: among bars that start together, Mermaid places the first declared first.
-        bars = activity_bars(task, scale, end_ms, (time for time, _, _ in marks))
-        bars += [bar for pair in zip(milestones, spacers, strict=True) for bar in pair]
+        bars = activity_bars(ti, task, layout)
+        bars += milestone_bars(task_marks(ti, task, own, layout), scale)
         if not bars:  # a task that never ran: a hidden bar keeps its row (Mermaid drops empty ones)
-            created = ms(task.get("created") or 0.0)
+            created = layout.at(task.get("created") or 0.0)
             bars = [Bar("spacer", SPACER_LABEL, created, created)]
-        sections.append(Section(section_title(task), bars))
+        title, full_title = section_title(task)
+        sections.append(Section(title, bars, full_title))
     stray = [p for p in prints if p.get("task") not in names]
-    if stray:  # printed outside any task (before asyncio.run, say)
-        milestones, spacers = milestone_bars(
-            ((ms(p["time"]), p["text"], False) for p in stray), scale
-        )
-        bars = [bar for pair in zip(milestones, spacers, strict=True) for bar in pair]
-        sections.append(Section(gantt_label("outside tasks"), bars))
+    if stray:  # printed outside any task (before asyncio.run, or by a thread)
+        marks = [(layout.at(p["time"]), str(p["text"]), False) for p in stray]
+        sections.append(Section(gantt_label("outside tasks"), milestone_bars(marks, scale)))
     if sections:  # a hidden bar that starts the axis at 0 (declared first, it takes no row)
+        first = sections[0]
         sections[0] = Section(
-            sections[0].title, [Bar("spacer", SPACER_LABEL, 0, 0), *sections[0].bars]
+            first.title, [Bar("spacer", SPACER_LABEL, 0, 0), *first.bars], first.full_title
         )
     return sections
 
@@ -372,7 +489,54 @@ def render_gantt(trace: Mapping[str, Any]) -> str:
         "    todayMarker off",
         f"    %% CPU steps are drawn at least {scale.min_step_ms} ms ({MIN_STEP_PX} px) wide.",
     ]
-    for section in sections:
-        lines.append(f"    section {section.title}")
-        lines += [f"        {bar.line()}" for bar in section.bars]
+    lines += body_lines(sections)
     return "\n".join(lines) + "\n"
+
+
+def body_lines(sections: list[Section]) -> list[str]:
+    """The sections and their bars. A cut label is followed by a `%% full KEY TEXT` comment: the
+    raw source (what a reader without JavaScript sees) holds the whole text, and the page's
+    Mermaid loader shows it on hover and focus. KEY is the bar's id, or section-N."""
+    lines = []
+    cuts = 0
+    for n, section in enumerate(sections):
+        lines.append(f"    section {section.title}")
+        if section.full_title and section.full_title != section.title:
+            lines.append(f"    %% full section-{n} {section.full_title}")
+        for bar in section.bars:
+            if bar.full is None:
+                lines.append(f"        {bar.line()}")
+                continue
+            cuts += 1
+            lines.append(f"        {bar.line(f'cut{cuts}')}")
+            lines.append(f"        %% full cut{cuts} {bar.full}")
+    return lines
+
+
+def seconds_label(t: float) -> str:
+    return f"{round(t, 3):g} s"
+
+
+def text_timeline(trace: Mapping[str, Any]) -> str:
+    """The timeline as an HTML list, one item per task: what it printed and waited on, in full,
+    and how it ended if that was bad. It stands in for the chart where no JavaScript runs."""
+    prints = list(trace.get("prints", []))
+    items = []
+    for task in sorted(trace.get("tasks", []), key=lambda task: task.get("id", 0)):
+        events = [
+            (p["time"], 0, f"“{p['text']}”") for p in prints if p.get("task") == task.get("name")
+        ]
+        events += [(w["start"], 1, wait_label(w.get("on"))) for w in task.get("waits", [])]
+        outcome = {"exception": task.get("exception") or "exception", "cancelled": "cancelled"}
+        if task.get("outcome") in outcome:
+            events.append((task.get("finished") or 0.0, 2, outcome[task["outcome"]]))
+        text = " · ".join(f"{seconds_label(t)} {what}" for t, _, what in sorted(events))
+        title = f"{task.get('name', '')} {task.get('coro') or ''}"
+        items.append(f"<li>{html.escape(title)}: {html.escape(text)}</li>")
+    stray = [
+        p for p in prints if p.get("task") not in {t.get("name") for t in trace.get("tasks", [])}
+    ]
+    if stray:
+        text = " · ".join(f"{seconds_label(p['time'])} “{p['text']}”" for p in stray)
+        items.append(f"<li>outside tasks: {html.escape(text)}</li>")
+    return '<ul class="timeline-text">' + "".join(items) + "</ul>"

@@ -5,7 +5,8 @@ For each example `examples/chNN/NAME.py` this writes `build/generated/chNN/NAME/
   output.txt    the command and what it printed (the page's Output tab)
   timeline.md   a Mermaid gantt chart of that run (the page's Timeline tab)
   tabs.LANG.md, code-output.LANG.md   what a page includes to show the example (sitebuild/tabs.py)
-and `build/generated/diagrams/task_future_coroutine.md`, a class diagram of asyncio's classes.
+and `build/generated/diagrams/task_future_coroutine.md`, a class diagram of asyncio's classes, and
+`build/generated/legend/<lang>.md`, the timelines' legend (legend.py).
 
 The printed lines must equal the example's `#>` comments (checked by pytest-examples), so the page
 can never show output the tests did not check. An example is not re-run while its key hashes the
@@ -31,12 +32,13 @@ from asyncio_notes.engine.pool import CHILD_ENV
 from asyncio_notes.engine.trace import dumps, printed_lines
 from asyncio_notes.paths import GENERATED_DIR, REPO
 from asyncio_notes.render.class_diagram import render_class_diagram
-from asyncio_notes.render.gantt import render_gantt
+from asyncio_notes.render.gantt import render_gantt, text_timeline
 from asyncio_notes.sitebuild.catalog import (
     example_files,
     expected_output,
     relative,
 )
+from asyncio_notes.sitebuild.legend import write_legends
 from asyncio_notes.sitebuild.tabs import write_tabs
 
 OUT_DIR = GENERATED_DIR
@@ -89,10 +91,12 @@ def example_inputs(example: Path) -> list[Path]:
     )
 
 
-def diagram_block(source: str) -> str:
-    """A Mermaid fence kept out of the search index (its source is not prose)."""
+def diagram_block(source: str, text: str = "") -> str:
+    """A Mermaid fence kept out of the search index (its source is not prose), and HTML that
+    stands in for it without JavaScript (diagrams.css shows it only then)."""
     fence = f"```mermaid\n{source}\n```"
-    return f'<div class="diagram" data-search-exclude markdown>\n\n{fence}\n\n</div>\n'
+    extra = f"{text}\n\n" if text else ""
+    return f'<div class="diagram" data-search-exclude markdown>\n\n{fence}\n\n{extra}</div>\n'
 
 
 def example_out_dir(example: Path) -> Path:
@@ -154,7 +158,8 @@ def generate_example(example: Path, *, force: bool = False) -> bool:
     (out / "output.txt").write_text(
         _output_text(example, printed, trace["stderr"]), encoding="utf-8"
     )
-    (out / "timeline.md").write_text(diagram_block(render_gantt(trace)), encoding="utf-8")
+    timeline = diagram_block(render_gantt(trace), text_timeline(trace))
+    (out / "timeline.md").write_text(timeline, encoding="utf-8")
     stamp.write_text(key)  # last: a half-written directory is never mistaken for a cached one
     return True
 
@@ -195,6 +200,7 @@ def generate_all(*, force: bool = False, jobs: int = 2) -> list[Path]:
     for example in examples:
         write_tabs(example)  # after: a re-run example's directory was emptied
     generate_diagrams()
+    write_legends(OUT_DIR)
     if errors:
         raise GenerationError("\n\n".join(sorted(errors)))
     return sorted(rerun)

@@ -48,8 +48,18 @@ def pages(lang: str) -> dict[Path, Page]:
 
 
 def includes(page: Page) -> list[str]:
-    """Snippet targets in order, e.g. 'examples/ch02/util.py:delay'."""
-    return [target for _, target in md.snippets(page.text)]
+    """Snippet targets in order, e.g. 'examples/ch02/util.py:delay'. A language's own copy of a
+    generated file (build/generated/legend/zh.md) counts as the same include in each language."""
+    return [_same_in_every_language(target, page.lang) for _, target in md.snippets(page.text)]
+
+
+def _same_in_every_language(target: str, lang: str) -> str:
+    if not target.startswith("build/generated/"):
+        return target
+    parts = target.split("/")
+    return "/".join(
+        "<lang>" if p == lang else "<lang>.md" if p == f"{lang}.md" else p for p in parts
+    )
 
 
 def headings(page: Page) -> list[tuple[int, str, str | None]]:

@@ -4,8 +4,8 @@ import asyncio
 
 
 async def ticker() -> None:
-    await asyncio.sleep(0.1)
-    print("tick (due after 0.1 s)")
+    await asyncio.sleep(0.001)
+    print("tick (due after 1 ms)")
 
 
 def count_up(n: int) -> int:
@@ -19,12 +19,12 @@ async def main() -> None:
     tick = asyncio.create_task(ticker())
     await asyncio.sleep(0)  # let ticker start its sleep
     print("counting...")
-    total = count_up(5_000_000)
+    total = count_up(200_000)
     print(f"counted to {total}")
     await tick
 
 
 asyncio.run(main())
 #> counting...
-#> counted to 12499997500000
-#> tick (due after 0.1 s)
+#> counted to 19999900000
+#> tick (due after 1 ms)

@@ -71,6 +71,66 @@ function onScreen(text) {
   });
 }
 
+// Timelines (asyncio_notes/render/gantt.py) cut long labels with "…" and keep each one's whole
+// text in a `%% full KEY TEXT` comment (KEY: the bar's id, or section-N). The drawn SVG gets that
+// text as a tooltip (<title>), and a cut label can be focused, which shows the whole text over it.
+// Bars too narrow for their label (Mermaid hides it there) get the label as a tooltip.
+const FULL_TEXT = /^\s*%% full (\S+) (.*)$/gm;
+const FOCUS_CSS =
+  ".notes-full { display: none; } .notes-cut:focus + .notes-full { display: inline;" +
+  " paint-order: stroke; stroke: var(--md-default-bg-color, #fff); stroke-width: 4px; }";
+
+function addTitle(element, text) {
+  const title = document.createElementNS(element.namespaceURI, "title"); // SVG's
+  title.textContent = text;
+  element.prepend(title);
+}
+
+function showWhole(label, text) {
+  const whole = label.cloneNode(false);
+  whole.removeAttribute("id");
+  whole.setAttribute("aria-hidden", "true");
+  whole.classList.add("notes-full");
+  whole.textContent = text;
+  label.classList.add("notes-cut");
+  label.setAttribute("tabindex", "0");
+  addTitle(label, text);
+  label.after(whole);
+}
+
+function withFullLabels(svg, source) {
+  const full = [...source.matchAll(FULL_TEXT)];
+  if (!full.length && !svg.includes("taskTextOutside")) return svg;
+  const template = document.createElement("template");
+  template.innerHTML = svg;
+  const root = template.content.querySelector("svg");
+  if (!root) return svg;
+  const sections = root.querySelectorAll("text.sectionTitle");
+  for (const [, key, text] of full) {
+    if (key.startsWith("section-")) {
+      const label = sections[Number(key.slice("section-".length))];
+      if (label) showWhole(label, text);
+      continue;
+    }
+    const label = root.querySelector(`[id$="-${key}-text"]`);
+    const mark = root.querySelector(`[id$="-${key}"]`);
+    if (label) showWhole(label, text);
+    if (mark) addTitle(mark, text);
+  }
+  // (Milestones have their labels shown; the spacers after them are hidden on purpose.)
+  const outside = ".taskTextOutsideLeft, .taskTextOutsideRight";
+  for (const label of root.querySelectorAll(outside)) {
+    const kind = label.getAttribute("class");
+    if (/milestoneText|activeCritText/.test(kind) || !label.id) continue;
+    const bar = root.querySelector(`#${CSS.escape(label.id.replace(/-text$/, ""))}`);
+    if (bar) addTitle(bar, label.textContent.trim());
+  }
+  const style = document.createElementNS(root.namespaceURI, "style");
+  style.textContent = FOCUS_CSS;
+  root.append(style);
+  return template.innerHTML;
+}
+
 const facade = {
   initialize(config) {
     options = { ...config };
@@ -80,7 +140,7 @@ const facade = {
     await onScreen(text);
     const result = await (await load()).render(id, text, ...rest);
     setTimeout(watchDiagrams); // after Material has put the SVG into the page
-    return result;
+    return { ...result, svg: withFullLabels(result.svg, text) };
   },
   async parse(...args) {
     return (await load()).parse(...args);

@@ -64,7 +64,10 @@ def test_each_line_of_the_scripts_own_code_costs_a_microsecond(tmp_path: Path) -
     script = tmp_path / "app" / "loop.py"
     script.parent.mkdir()
     script.write_text(
-        LOOP.replace("from helper", "import sys\nsys.path.append('../lib')\nfrom helper"),
+        # An absolute path: the tracer runs scripts in a temporary working directory.
+        LOOP.replace(
+            "from helper", f"import sys\nsys.path.append({str(tmp_path / 'lib')!r})\nfrom helper"
+        ),
         encoding="utf-8",
     )
     trace = trace_script(script, root=script.parent)

@@ -125,6 +125,8 @@ class VirtualClock:
 
     def __init__(self, start: float = 0.0, *, time_limit: float = math.inf) -> None:
         self.now = float(start)
+        # How often time moved by waiting; CPU cost (instrument.CpuMeter) moves `now` alone.
+        self.waits = 0
         self.time_limit = time_limit
         self._cond = threading.Condition()
         self._seq = itertools.count()
@@ -239,6 +241,8 @@ class VirtualClock:
         if when > self.time_limit:
             self._expire()
             raise TimeLimitError(self._time_limit_message(when))
+        if when > self.now:
+            self.waits += 1  # time passed by waiting (a timer, a sleep), not by CPU cost
         self.now = max(self.now, when)
 
     def _expire(self) -> None:
@@ -345,7 +349,7 @@ class VirtualClock:
     def spin_message(self, loop: VirtualEventLoop, rounds: int, seconds: float) -> str:
         return (
             f"at virtual time {self.now:g} s the event loop ran {rounds} rounds in {seconds:.1f} s "
-            f"of real time and the clock never moved: the program yields to the event loop "
+            f"of real time and no wait ever ended: the program yields to the event loop "
             f"(a loop around `await asyncio.sleep(0)`?) but never waits for anything that takes "
             f"time, so no timer is ever reached.\n{describe_pending_tasks(loop)}\n"
             f"Give the loop a way to end, or let it wait for time to pass (asyncio.sleep(0.1))."

@@ -118,11 +118,12 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):  # type: ignore[misc,valid-ty
         return self.clock.now
 
     def _run_once(self) -> None:
-        # A loop that runs round after round at one virtual instant never reaches a timer:
-        # say so, rather than let it spin until the tracer's real timeout blames a CPU loop.
-        spin = self.__dict__.setdefault("_spin", [None, 0, None])  # [instant, rounds, since]
-        if spin[0] != self.clock.now:
-            spin[:] = [self.clock.now, 0, None]
+        # A loop that runs round after round and never waits never reaches a timer: say so,
+        # rather than let it spin until the tracer's real timeout blames a CPU loop. (Rounds
+        # are counted per wait, not per instant: CPU cost moves the clock a little each round.)
+        spin = self.__dict__.setdefault("_spin", [None, 0, None])  # [waits, rounds, since]
+        if spin[0] != self.clock.waits:
+            spin[:] = [self.clock.waits, 0, None]
         spin[1] += 1
         if spin[1] % SPIN_ROUNDS == 0:
             real = _REAL["monotonic"]()

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from asyncio_notes.devtools.new_chapter import UsageError, _AnyTagLoader, _walk, add_to_nav
+from asyncio_notes.devtools.new_chapter import UsageError, _nav, _walk, add_to_nav
 from asyncio_notes.paths import REPO
 
 # Never copied: environments, build output and caches (what .gitignore leaves out anyway).
@@ -76,7 +76,7 @@ def scaffold(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def nav_of(config_text: str) -> list:
-    return yaml.load(config_text, Loader=_AnyTagLoader)["nav"]
+    return _nav(config_text)
 
 
 def assert_only_added(old: str, new: str, lines: list[str], name: str = "") -> None:
@@ -97,6 +97,7 @@ def repo(tmp_path: Path) -> Path:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(300)  # two strict builds, pytest and parity, on a machine under load
 def test_scaffolded_chapter_builds_in_both_languages_and_follows_the_rules(repo: Path) -> None:
     before = {
         name: (repo / name).read_text(encoding="utf-8") for name in ("mkdocs.yml", "mkdocs.en.yml")
@@ -125,7 +126,7 @@ def test_scaffolded_chapter_builds_in_both_languages_and_follows_the_rules(repo:
         last_ch02 = max(
             k for k, item in enumerate(old_nav) if any("ch02/" in e[2] for e in _walk([item]))
         )
-        section = yaml.load("\n".join(expected), Loader=_AnyTagLoader)
+        section = yaml.safe_load("\n".join(expected))
         assert new_nav == [*old_nav[: last_ch02 + 1], *section, *old_nav[last_ch02 + 1 :]], (
             f"{name}: chapter 3's section does not directly follow chapter 2's in the nav"
         )

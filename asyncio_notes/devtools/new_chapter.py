@@ -10,8 +10,8 @@ opens for the title) and, if the nav lists chapter notebooks, the chapter's note
 chapter's further pages (one per section, linked in reading order from a contents list in
 index.md) are added to that section by hand. The `#>` output comments of hello.py are written
 by running it under the virtual clock (`pytest tests/test_examples.py --update-examples`), never
-typed in. The configs are edited as text, so their comments and `!ENV` / `!!python/...` tags stay
-as they are.
+typed in. The nav is read with a round-trip YAML parser (ruamel.yaml: every entry's line, any
+tag), and the section is added as lines, so the configs' comments and tags stay as they are.
 
 Every argument is checked before anything is written: a bad one is reported on stderr with exit
 status 2 and nothing changes. If a step fails or is interrupted (Ctrl-C), everything written is
@@ -39,11 +39,16 @@ from asyncio_notes.paths import REPO
 
 try:
     import yaml
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
 except ImportError:  # a bare interpreter: re-run with the project's .venv (`make setup` makes it)
     _VENV_PYTHON = REPO / ".venv" / "bin" / "python"
     if _VENV_PYTHON.exists() and Path(sys.executable) != _VENV_PYTHON:
         os.execv(_VENV_PYTHON, [str(_VENV_PYTHON), "-m", __spec__.name, *sys.argv[1:]])
-    print("new_chapter.py: error: PyYAML is missing; run `make setup` first", file=sys.stderr)
+    print(
+        "new_chapter.py: error: PyYAML or ruamel.yaml is missing; run `make setup` first",
+        file=sys.stderr,
+    )
     sys.exit(2)
 
 from asyncio_notes.sitebuild.catalog import expected_output
@@ -53,11 +58,8 @@ EXAMPLE_NAME = "hello"
 # Nav titles of a chapter's notebook page, as chapter 2's read.
 NOTEBOOK_TITLE = {"zh": "第 {n} 章 Notebook", "en": "Chapter {n} notebook"}
 
-_NAV_START = re.compile(r"^nav:\s*(#.*)?$")
-_NAV_ITEM = re.compile(r"^(?P<indent>[ ]*)-(\s|$)")  # a line that starts a nav entry
 _CHAPTER_PATH = re.compile(r"^ch(?P<num>\d{2})/")
 _NOTEBOOK_PATH = re.compile(r"^ch\d{2}/notebook\.ipynb$")
-_PLAIN_YAML = re.compile(r"^[^\s\-?:,\[\]{}#&*!|>'\"%@`][^:#'\"{}\[\],&*!|>%@`]*$")
 
 
 class UsageError(Exception):
@@ -117,27 +119,25 @@ def _check_title(raw: str, which: str) -> str:
 
 
 def _yaml_key(text: str) -> str:
-    """`text` as a YAML mapping key: plain when that reads back the same, else double-quoted."""
-    if _PLAIN_YAML.match(text) and ": " not in text:
-        return text
-    return json.dumps(text, ensure_ascii=False)
+    """`text` as a YAML mapping key: plain when MkDocs (PyYAML) reads it back the same, else
+    double-quoted."""
+    try:
+        plain = yaml.safe_load(f"{text}: 0") == {text: 0}
+    except yaml.YAMLError:
+        plain = False
+    return text if plain and text == text.strip() else json.dumps(text, ensure_ascii=False)
 
 
-class _AnyTagLoader(yaml.SafeLoader):
-    """Reads the configs whatever their tags (!ENV, !!python/...), to check the edited nav."""
-
-
-def _ignore_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> None:
-    return None
-
-
-_AnyTagLoader.add_multi_constructor("!", _ignore_tag)
-_AnyTagLoader.add_multi_constructor("tag:yaml.org,2002:python/", _ignore_tag)
+def _load(text: str) -> CommentedMap:
+    """The config, read by a round-trip YAML parser: any tag (!ENV, !!python/...) is kept, and
+    every key and item knows its line and column."""
+    data = YAML().load(text)
+    return data if isinstance(data, CommentedMap) else CommentedMap()
 
 
 def _nav(text: str) -> list:
     """The `nav:` list as MkDocs will read it ([] when there is none)."""
-    nav = (yaml.load(text, Loader=_AnyTagLoader) or {}).get("nav")
+    nav = _load(text).get("nav")
     return nav if isinstance(nav, list) else []
 
 
@@ -169,42 +169,51 @@ def _chapters(item: object) -> set[int]:
     return {int(m["num"]) for _, _, path in entries if (m := _CHAPTER_PATH.match(path))}
 
 
-def add_to_nav(
-    text: str, title: str, pages: list[tuple[str | None, str]], num: int, config: Path
-) -> str:
-    """`text` with a top-level nav section `- title:` holding `pages` ((title or None, path)),
-    placed after the entries of the chapters numbered below `num`, before those above it, or
-    after the first entry when there is no chapter. Only lines are added; the rest of `text`
-    stays byte for byte."""
-    lines = text.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if _NAV_START.match(line)), None)
-    if start is None:
-        raise UsageError(f"{config.name} has no top-level `nav:`; add one first")
-    end = start + 1  # the nav runs until the next top-level key
-    while end < len(lines) and (not lines[end].strip() or lines[end][0] in " \t#-"):
-        end += 1
-    nav = _nav(text)
-    starts = [i for i in range(start + 1, end) if _NAV_ITEM.match(lines[i])]
-    if not nav or not starts:
-        raise UsageError(f"{config.name}: `nav:` has no `- title: page.md` entries to follow")
-    top = min(len(_NAV_ITEM.match(lines[i])["indent"]) for i in starts)
-    starts = [i for i in starts if len(_NAV_ITEM.match(lines[i])["indent"]) == top]
-    if len(starts) != len(nav):
-        raise UsageError(
-            f"{config.name}: could not match the lines of `nav:` to its {len(nav)} entries; "
-            "add the chapter by hand"
-        )
+@dataclass(frozen=True)
+class _NavLines:
+    """Where the nav's top-level entries are in the config's lines."""
 
-    def block_end(k: int) -> int:
+    nav: int  # the line of `nav:`
+    starts: list[int]  # the line of each top-level entry's `-`
+    end: int  # the line after the nav (the next top-level key's)
+    top: int  # the entries' indentation
+    child: str  # the indentation of a section's own entries
+
+    def block_end(self, lines: list[str], k: int) -> int:
         """The line after top-level entry k's last line (its children and their comments)."""
-        last = starts[k]
-        for i in range(starts[k] + 1, starts[k + 1] if k + 1 < len(starts) else end):
+        last = self.starts[k]
+        stop = self.starts[k + 1] if k + 1 < len(self.starts) else self.end
+        for i in range(self.starts[k] + 1, stop):
             stripped = lines[i].lstrip(" ")
             indent = len(lines[i]) - len(stripped)
-            if stripped.strip() and (not stripped.startswith("#") or indent > top):
+            if stripped.strip() and (not stripped.startswith("#") or indent > self.top):
                 last = i
         return last + 1
 
+
+def _nav_lines(data: CommentedMap, lines: list[str], config: Path) -> _NavLines:
+    nav = data.get("nav")
+    if "nav" not in data or data.lc.key("nav")[1] != 0:
+        raise UsageError(f"{config.name} has no top-level `nav:`; add one first")
+    if not isinstance(nav, CommentedSeq) or not nav:
+        raise UsageError(f"{config.name}: `nav:` has no `- title: page.md` entries to follow")
+    starts = [nav.lc.item(i)[0] for i in range(len(nav))]
+    keys = list(data)
+    after = keys[keys.index("nav") + 1 :]
+    end = data.lc.key(after[0])[0] if after else len(lines)
+    top = len(lines[starts[0]]) - len(lines[starts[0]].lstrip(" "))
+    child = " " * (top + 4)
+    for item in nav:  # as the existing sections indent their entries
+        if isinstance(item, CommentedMap) and isinstance(next(iter(item.values())), CommentedSeq):
+            row = next(iter(item.values())).lc.item(0)[0]
+            child = lines[row][: len(lines[row]) - len(lines[row].lstrip(" "))]
+            break
+    return _NavLines(data.lc.key("nav")[0], starts, end, top, child)
+
+
+def _position(nav: list, num: int, config: Path) -> int:
+    """Where chapter `num` goes among the nav's top-level entries: after the entries of the
+    chapters below it, before those above it, or after the first entry when there is none."""
     chapters = [_chapters(item) for item in nav]
     before = [k for k, nums in enumerate(chapters) if any(n < num for n in nums)]
     after = [k for k, nums in enumerate(chapters) if any(n > num for n in nums)]
@@ -214,37 +223,31 @@ def add_to_nav(
             "both below and above it; add it by hand"
         )
     if before:
-        k = max(before) + 1  # the new section becomes top-level entry k
-    elif after:
-        k = min(after)
-    else:
-        k = 1  # no chapter yet: right after the first entry (the home page)
-    at = block_end(k - 1) if k > 0 else start + 1
+        return max(before) + 1
+    return min(after) if after else 1
 
-    indent = " " * top
-    child = next(  # as the existing sections indent their entries
-        (
-            m["indent"]
-            for s in starts
-            if s + 1 < end
-            and lines[s].rstrip().endswith(":")
-            and (m := _NAV_ITEM.match(lines[s + 1]))
-            and len(m["indent"]) > top
-        ),
-        " " * (top + 4),
-    )
-    new_lines = [f"{indent}- {_yaml_key(title)}:\n"]
+
+def add_to_nav(
+    text: str, title: str, pages: list[tuple[str | None, str]], num: int, config: Path
+) -> str:
+    """`text` with a top-level nav section `- title:` holding `pages` ((title or None, path)),
+    in chapter order (`_position`). Only lines are added; the rest of `text` stays byte for
+    byte, and the result must read back as the old nav with just this section added."""
+    lines = text.splitlines(keepends=True)
+    data = _load(text)
+    where = _nav_lines(data, lines, config)
+    nav = _nav(text)
+    k = _position(nav, num, config)
+    at = where.block_end(lines, k - 1) if k > 0 else where.nav + 1
+    new_lines = [f"{' ' * where.top}- {_yaml_key(title)}:\n"]
     for page_title, path in pages:
         entry = path if page_title is None else f"{_yaml_key(page_title)}: {path}"
-        new_lines.append(f"{child}- {entry}\n")
-    if at > 0 and not lines[at - 1].endswith("\n"):  # the nav ends the file without a newline
+        new_lines.append(f"{where.child}- {entry}\n")
+    if not lines[at - 1].endswith("\n"):  # the nav ends the file without a newline
         new_lines[0] = "\n" + new_lines[0]
         new_lines[-1] = new_lines[-1].rstrip("\n")
     lines[at:at] = new_lines
     new = "".join(lines)
-
-    # The edit must read back as intended: the old nav with just this section added at k, its
-    # pages nested under its title.
     section = [((title,), page_title, path) for page_title, path in pages]
     if _nav_paths(new) != _walk(nav[:k]) + section + _walk(nav[k:]):
         raise UsageError(f"could not add {title!r} to the nav of {config.name} safely")

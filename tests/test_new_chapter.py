@@ -97,7 +97,7 @@ def repo(tmp_path: Path) -> Path:
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(300)  # two strict builds, pytest and parity, on a machine under load
+@pytest.mark.timeout(300)  # scaffolds, runs the examples and builds both languages of a copy
 def test_scaffolded_chapter_builds_in_both_languages_and_follows_the_rules(repo: Path) -> None:
     before = {
         name: (repo / name).read_text(encoding="utf-8") for name in ("mkdocs.yml", "mkdocs.en.yml")

@@ -19,6 +19,7 @@ import itertools
 import random
 import sys
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -223,6 +224,7 @@ def run(seed: int, count: int, jobs: int = 4) -> list[Failure]:
             problems = dict(zip(range(count), pool.map(attempt, range(count)), strict=True))
         for i in sorted(i for i, problem in problems.items() if problem):
             for _ in range(REAL_ATTEMPTS - 1):
+                time.sleep(0.2)  # let a burst of load on the machine pass
                 problems[i] = attempt(i)
                 if problems[i] is None:
                     break

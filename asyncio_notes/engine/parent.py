@@ -68,13 +68,23 @@ def trace_script(
     stderr, stuck = found.get("stderr.txt", ""), found.get("stuck.txt", "")
     if "result.json" not in found:
         _raise_for_missing_result(name, stderr, status, stuck, timeout, root)
-    result = json.loads(found["result.json"])
+    trace, message = finish(json.loads(found["result.json"]), stderr, root)
+    if message is not None:
+        raise TraceError(message)
+    return trace
+
+
+def finish(result: dict, stderr: str, root: Path) -> tuple[Trace, str | None]:
+    """A run's report (instrument.trace_result) and its stderr -> the trace as published and,
+    if the run failed, the message that says so. The build and the browser both finish here."""
     stdlib = result.pop("stdlib")
     error = result.pop("error")
-    result["stderr"] = normalize(stderr, stdlib, root)
-    if error is not None:
-        raise TraceError(_error_message(name, error, normalize(error["detail"], stdlib, root)))
-    return result
+    script_dir = os.path.dirname(os.path.join(root, result["script"]))
+    result["stderr"] = normalize(stderr, stdlib, root, script_dir)
+    if error is None:
+        return result, None  # type: ignore[return-value]
+    detail = normalize(error["detail"], stdlib, root, script_dir)
+    return result, _error_message(result["script"], error, detail)  # type: ignore[return-value]
 
 
 def _raise_for_missing_result(
@@ -103,6 +113,8 @@ def _error_message(name: str, error: dict[str, str], detail: str) -> str:
         return f"{name} ran past the virtual time limit: {detail}"
     if kind == "exit":
         return f"{name} exited with status {detail}."
+    if kind == "output_limit":
+        return f"{name} was stopped: {detail}."
     return f"{name} raised {error['type']}; fix the example (run it with: python {name}).\n{detail}"
 
 
@@ -117,10 +129,15 @@ def display_path(path: Path, root: Path) -> str:
 _FRAME = re.compile(r'^(?P<indent>\s*)File "(?P<file>[^"]+)", line \d+,? in ')
 
 
-def drop_own_frames(text: str) -> str:
-    """Remove traceback entries (and their source lines) that belong to the tracer itself."""
+def drop_own_frames(text: str, script_dir: str | None = None) -> str:
+    """Remove traceback entries (and their source lines) that belong to the tracer itself, and,
+    in a stack that reaches the tracer before any frame of the script's directory, the frames
+    that called the tracer (the browser's runner, a test): a plain run has neither."""
     kept: list[str] = []
     skip_deeper_than: int | None = None
+    callers: list[
+        int
+    ] = []  # where, in `kept`, this stack's frames start while none is the script's
     for line in text.splitlines(keepends=True):
         indent = len(line) - len(line.lstrip())
         if skip_deeper_than is not None and indent > skip_deeper_than and line.strip():
@@ -128,15 +145,31 @@ def drop_own_frames(text: str) -> str:
         skip_deeper_than = None
         match = _FRAME.match(line)
         if match and is_engine_file(match["file"]):
+            if callers:
+                del kept[callers[0] :]
+            callers = []
             skip_deeper_than = len(match["indent"])
             continue
+        if match:
+            mine = script_dir is not None and os.path.dirname(match["file"]) == script_dir
+            if mine:
+                callers = []
+            elif script_dir is not None and (callers or not _after_frame(kept)):
+                callers.append(len(kept))
+        elif not line.startswith(" "):
+            callers = []  # the stack ended
         kept.append(line)
     return "".join(kept)
 
 
-def normalize(text: str, stdlib: str, root: Path) -> str:
+def _after_frame(kept: list[str]) -> bool:
+    """The last kept line belongs to a stack (a frame or its source line)."""
+    return bool(kept) and kept[-1].startswith(" ") and bool(kept[-1].strip())
+
+
+def normalize(text: str, stdlib: str, root: Path, script_dir: str | None = None) -> str:
     """Drop the tracer's frames; show the repo root as relative paths and stdlib as <stdlib>/."""
-    text = drop_own_frames(text)
+    text = drop_own_frames(text, script_dir)
     text = text.replace(stdlib.rstrip(os.sep) + os.sep, "<stdlib>/")
     return text.replace(str(root) + os.sep, "")
 

@@ -27,6 +27,7 @@ from asyncio_notes.engine.trace import dumps, printed_lines
 from asyncio_notes.paths import GENERATED_DIR
 from asyncio_notes.render.class_diagram import render_class_diagram
 from asyncio_notes.render.gantt import render_gantt
+from asyncio_notes.render.output import diagram_block, output_text
 from asyncio_notes.sitebuild.catalog import (
     REPO,
     example_files,
@@ -68,12 +69,6 @@ def _python_tag() -> str:
     return f"{sys.implementation.name}-{sys.version_info[0]}.{sys.version_info[1]}"
 
 
-def diagram_block(source: str) -> str:
-    """A Mermaid fence kept out of the search index (its source is not prose)."""
-    fence = f"```mermaid\n{source}\n```"
-    return f'<div class="diagram" data-search-exclude markdown>\n\n{fence}\n\n</div>\n'
-
-
 def example_out_dir(example: Path) -> Path:
     return OUT_DIR / example.parent.name / example.stem
 
@@ -105,14 +100,6 @@ def _check_transcript(example: Path, printed: list[str]) -> None:
     )
 
 
-def _output_text(example: Path, printed: list[str], stderr: str) -> str:
-    lines = [f"$ python {relative(example)}", *printed]
-    if stderr.strip():
-        # Recorded apart from stdout, so its interleaving with the lines above is not known.
-        lines += ["[stderr]", stderr.rstrip("\n")]
-    return "\n".join(lines) + "\n"
-
-
 def generate_example(example: Path, *, force: bool = False) -> bool:
     """Write the generated files for one example; return True if it was (re)run."""
     out = example_out_dir(example)
@@ -134,7 +121,7 @@ def generate_example(example: Path, *, force: bool = False) -> bool:
     out.mkdir(parents=True)
     (out / "trace.json").write_text(dumps(trace) + "\n", encoding="utf-8")
     (out / "output.txt").write_text(
-        _output_text(example, printed, trace["stderr"]), encoding="utf-8"
+        output_text(relative(example), printed, trace["stderr"]), encoding="utf-8"
     )
     (out / "timeline.md").write_text(diagram_block(render_gantt(trace)), encoding="utf-8")
     stamp.write_text(key)  # last: a half-written directory is never mistaken for a cached one

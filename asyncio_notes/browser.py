@@ -59,7 +59,7 @@ def _isolated(script: Path, stderr: io.StringIO) -> Any:
 def run_example(display: str, source: str | None = None) -> dict[str, Any]:
     """Run the example at `display` (relative to the working directory), with the reader's
     `source` if given. Returns {"output": Output text, "timeline": Timeline block or "",
-    "error": message or None, "python": version}."""
+    "error": message or None, "elapsed": virtual seconds, "python": version}."""
     root = Path.cwd()
     script = root / display
     if source is not None:
@@ -77,5 +77,6 @@ def run_example(display: str, source: str | None = None) -> dict[str, Any]:
         "output": text,
         "timeline": diagram_block(render_gantt(trace)) if trace["tasks"] else "",
         "error": message,
+        "elapsed": trace["elapsed"],
         "python": trace["python"],
     }

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from asyncio_notes.devtools.test_pythons import VERSIONS
 from asyncio_notes.engine import pool as process_pool
 from asyncio_notes.engine.parent import TraceError, display_path, trace_script
 from asyncio_notes.paths import REPO
@@ -359,7 +360,7 @@ def test_a_missing_interpreter_is_a_trace_error(tmp_path: Path) -> None:
         trace_script(REPO / "examples/ch02/task_model.py", python=str(tmp_path / "python"))
 
 
-@pytest.mark.parametrize("version", ["3.11", "3.12", "3.13"])
+@pytest.mark.parametrize("version", VERSIONS)
 def test_other_interpreters(version: str) -> None:
     python = find_python(version)
     if python is None:

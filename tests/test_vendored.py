@@ -70,8 +70,7 @@ def test_the_code_is_the_recorded_version() -> None:
     entry = (MERMAID.dir / MERMAID.entry).read_text(encoding="utf-8")
     assert f'"{MERMAID.version}"' in entry
     pyodide = vendor.PACKAGES["pyodide"]
-    lock = json.loads((pyodide.dir / "pyodide-lock.json").read_text(encoding="utf-8"))
-    assert lock["info"]["version"] == pyodide.version
+    assert f'"{pyodide.version}"' in (pyodide.dir / pyodide.entry).read_text(encoding="utf-8")
 
 
 def test_editor_lock_pins_what_package_json_names() -> None:
@@ -98,8 +97,10 @@ def test_every_relative_import_in_the_build_resolves(spec: vendor.Vendored) -> N
 
 
 def _urls(script: Path) -> list[Path]:
-    found = re.findall(r'new URL\("([^"]+)", import\.meta\.url\)', script.read_text("utf-8"))
-    return [(script.parent / url).resolve() for url in found]
+    """Files a module reaches: relative imports and `new URL(..., import.meta.url)`."""
+    text = script.read_text("utf-8")
+    found = re.findall(r'new URL\("([^"]+)", import\.meta\.url\)', text)
+    return [(script.parent / url).resolve() for url in [*found, *RELATIVE_IMPORT.findall(text)]]
 
 
 def test_runner_scripts_import_the_vendored_entries() -> None:

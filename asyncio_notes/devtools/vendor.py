@@ -189,7 +189,9 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def write_manifest(spec: Vendored, integrity: str | None, files: list[str], **extra: object) -> None:
+def write_manifest(
+    spec: Vendored, integrity: str | None, files: list[str], **extra: object
+) -> None:
     manifest = {
         "package": spec.package,
         "version": spec.version,

@@ -55,17 +55,18 @@ const TEXT = ZH
 
 let worker = null;
 let ready = null;
+let loaded = null; // settles `ready`
 let current = null; // {resolve, timer} of the run in progress
 let queue = Promise.resolve();
 let next = 0;
 
 function startWorker() {
   worker = new Worker(WORKER, { type: "module" });
-  let loaded;
   ready = new Promise((resolve, reject) => (loaded = { resolve, reject }));
+  ready.catch(() => {}); // reported by the run that awaits it
   worker.onmessage = ({ data }) => {
-    if (data.type === "ready") loaded.resolve();
-    else if (data.type === "error") loaded.reject(new Error(data.message));
+    if (data.type === "ready") loaded?.resolve();
+    else if (data.type === "error") loaded?.reject(new Error(data.message));
     else if (current && data.id === current.id) {
       if (data.type === "started") current.started();
       else finish({ ...data });
@@ -73,7 +74,7 @@ function startWorker() {
   };
   worker.onerror = (event) => {
     const error = { type: "failed", message: event.message || "worker error" };
-    loaded.reject(new Error(error.message));
+    loaded?.reject(new Error(error.message));
     if (current) finish(error);
   };
   worker.postMessage({ type: "init", bundle: BUNDLE });
@@ -81,7 +82,8 @@ function startWorker() {
 
 function stopWorker() {
   worker?.terminate();
-  worker = ready = null;
+  loaded?.reject(Object.assign(new Error("stopped"), { stopped: true }));
+  worker = ready = loaded = null;
 }
 
 function finish(result) {
@@ -91,13 +93,15 @@ function finish(result) {
   run.resolve(result);
 }
 
-/** Run `source` (null: the published file) as `path`; resolves with the worker's answer. */
-function execute(path, source, onStart) {
+/** Run `source` (null: the published file) as `path`; resolves with the worker's answer.
+ * Runs queue up: one worker runs one script at a time. (Also used by the browser tests.) */
+export function execute(path, source, onStart) {
   const job = queue.then(async () => {
     if (!worker) startWorker();
     try {
       await ready;
     } catch (error) {
+      if (error.stopped) return { type: "stopped" };
       stopWorker();
       return { type: "failed", message: error.message };
     }
@@ -122,11 +126,10 @@ function execute(path, source, onStart) {
   return job;
 }
 
-/** Stop whatever runs now: the worker is ended, the next Run starts a new one. */
+/** Stop whatever runs (or is loading) now: the worker is ended, the next Run starts one. */
 export function stop() {
-  if (!current) return;
   stopWorker();
-  finish({ type: "stopped" });
+  if (current) finish({ type: "stopped" });
 }
 
 // -- one example ------------------------------------------------------------------------------
@@ -270,7 +273,8 @@ export async function run(set) {
   }
   const answer = { status: result.type, total: performance.now() - started };
   if (result.type === "result") {
-    Object.assign(answer, { output: result.output, timeline: result.timeline, ms: result.ms });
+    const { output, timeline, ms, elapsed } = result;
+    Object.assign(answer, { output, timeline, ms, elapsed });
     await show(set, result);
     state.status.textContent = TEXT.done(Math.round(result.ms));
   } else {

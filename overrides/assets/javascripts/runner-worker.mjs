@@ -3,13 +3,40 @@
 // package goes into site-packages, the examples into the working directory at their site paths.
 // Each run calls asyncio_notes.browser.run_example straight from JavaScript (no Python frame of
 // ours above it, as in the build's child process). Messages: see runner.mjs.
+//
+// The runtime's big files (the interpreter, the standard library) are fetched once and then
+// served from Cache Storage, on every later page and visit, whatever the host's cache headers:
+// the cache is named after the pinned version (vendor.json), and other versions' are deleted.
 
 import { loadPyodide } from "../vendor/pyodide/pyodide.mjs";
 
 const INDEX = new URL("../vendor/pyodide/", import.meta.url).href;
+const CACHE_PREFIX = "asyncio-notes-pyodide-";
 let runExample = null;
 
+async function cacheRuntime() {
+  if (!self.caches) return; // not a secure context: the browser's HTTP cache only
+  const { version } = await (await fetch(`${INDEX}vendor.json`, { cache: "no-cache" })).json();
+  const name = CACHE_PREFIX + version;
+  for (const old of await caches.keys()) {
+    if (old.startsWith(CACHE_PREFIX) && old !== name) await caches.delete(old);
+  }
+  const cache = await caches.open(name);
+  const network = self.fetch.bind(self);
+  self.fetch = async (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : input, self.location.href).href;
+    if (!url.startsWith(INDEX)) return network(input, init);
+    const hit = await cache.match(url);
+    if (hit) return hit;
+    const response = await network(input, init);
+    if (response.ok) await cache.put(url, response.clone());
+    return response;
+  };
+}
+
 async function init(bundleURL) {
+  const start = performance.now();
+  await cacheRuntime().catch((error) => console.warn("runtime cache unavailable:", error));
   const [pyodide, bundle] = await Promise.all([
     // Stray output (none is expected: the runner captures the script's) goes to the console.
     loadPyodide({ indexURL: INDEX, stdout: console.log, stderr: console.warn }),
@@ -29,8 +56,9 @@ async function init(bundleURL) {
   };
   write(sitePackages, bundle.package);
   write(cwd, bundle.examples);
+  const loaded = performance.now();
   runExample = pyodide.pyimport("asyncio_notes.browser").run_example;
-  return bundle.examples;
+  return { examples: bundle.examples, loadMs: loaded - start, importMs: performance.now() - loaded };
 }
 
 let examples = null;
@@ -38,8 +66,9 @@ let examples = null;
 self.onmessage = async ({ data }) => {
   if (data.type === "init") {
     try {
-      examples = await init(data.bundle);
-      self.postMessage({ type: "ready" });
+      const { examples: files, loadMs, importMs } = await init(data.bundle);
+      examples = files;
+      self.postMessage({ type: "ready", loadMs, importMs });
     } catch (error) {
       self.postMessage({ type: "error", message: String(error) });
     }

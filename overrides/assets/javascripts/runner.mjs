@@ -56,6 +56,7 @@ const TEXT = ZH
 let worker = null;
 let ready = null;
 let loaded = null; // settles `ready`
+let startup = null; // how long the worker took to load Python and import the runner
 let current = null; // {resolve, timer} of the run in progress
 let queue = Promise.resolve();
 let next = 0;
@@ -65,7 +66,10 @@ function startWorker() {
   ready = new Promise((resolve, reject) => (loaded = { resolve, reject }));
   ready.catch(() => {}); // reported by the run that awaits it
   worker.onmessage = ({ data }) => {
-    if (data.type === "ready") loaded?.resolve();
+    if (data.type === "ready") {
+      startup = { loadMs: data.loadMs, importMs: data.importMs };
+      loaded?.resolve();
+    }
     else if (data.type === "error") loaded?.reject(new Error(data.message));
     else if (current && data.id === current.id) {
       if (data.type === "started") current.started();
@@ -271,7 +275,7 @@ export async function run(set) {
   } finally {
     state.stopButton.hidden = true;
   }
-  const answer = { status: result.type, total: performance.now() - started };
+  const answer = { status: result.type, total: performance.now() - started, startup };
   if (result.type === "result") {
     const { output, timeline, ms, elapsed } = result;
     Object.assign(answer, { output, timeline, ms, elapsed });

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import contextlib
 import functools
 import gzip
 import http.server
@@ -30,11 +31,11 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from asyncio_notes.devtools.chromium import CHROMIUM_ARGS, system_chromium
 from asyncio_notes.engine.parent import trace_script
@@ -224,23 +225,38 @@ def bench_build() -> None:
     print(f"build: make build {site.build_seconds:.1f} s ({pages} HTML pages, {load_average()})")
 
 
-def bench_site() -> None:
-    """Bytes a first visit transfers, gzip-compressed as a web server would (level 6): what the
-    browser actually requested for the page (and, on a diagram page, for every diagram)."""
+@contextlib.contextmanager
+def chromium(heading: str) -> Iterator[Any]:
+    """Print the section's heading; yield Chromium (Playwright's own, else the system's), or
+    None when there is no Playwright or no Chromium (said under the heading)."""
+    print(heading)
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        print("site: skipped, Playwright is not installed")
+        print("  skipped: Playwright is not installed")
+        yield None
         return
-    site = served_site()
-    print(f"site: gzip size of what a first visit loads ({load_average()})")
     with sync_playwright() as playwright:
         own = Path(playwright.chromium.executable_path or "")
         executable = None if own.exists() else system_chromium()
         if not own.exists() and not executable:
             print("  skipped: no Chromium")
+            yield None
             return
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def bench_site() -> None:
+    """Bytes a first visit transfers, gzip-compressed as a web server would (level 6): what the
+    browser actually requested for the page (and, on a diagram page, for every diagram)."""
+    site = served_site()
+    with chromium(f"site: gzip size of what a first visit loads ({load_average()})") as browser:
+        if browser is None:
+            return
         over = []
         for path, kind in site_paths(site.root):
             total = weigh_page(browser, site.url, path, kind)
@@ -248,7 +264,6 @@ def bench_site() -> None:
                 over.append(f"/{path} ({total:.1f} KB)")
         for home, query in (("", "协程"), ("en/", "coroutine")):
             weigh_first_search(browser, site.url, home, query)
-        browser.close()
     budgets = ", ".join(f"{kind} {kb} KB" for kind, kb in WEIGHT_BUDGET_KB.items())
     print(f"  budgets: {budgets}; over: {', '.join(over) or 'none'}")
 
@@ -453,20 +468,10 @@ def _first_run(page, site_url: str, path: str) -> tuple[float, list]:
 
 def bench_runner() -> None:
     """The in-page runner (Pyodide in a worker), on the chapter's section pages."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        print("runner: skipped, Playwright is not installed")
-        return
     site = served_site()
-    print(f"runner: the in-page runner, served locally ({load_average()})")
-    with sync_playwright() as playwright:
-        own = Path(playwright.chromium.executable_path or "")
-        executable = None if own.exists() else system_chromium()
-        if not own.exists() and not executable:
-            print("  skipped: no Chromium")
+    with chromium(f"runner: the in-page runner, served locally ({load_average()})") as browser:
+        if browser is None:
             return
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         context = browser.new_context()
         page = context.new_page()
         first_ms, responses = _first_run(page, site.url, "ch02/tasks/")
@@ -492,13 +497,12 @@ def bench_runner() -> None:
         other = context.new_page()
         page.close()
         again_ms, responses = _first_run(other, site.url, "ch02/coroutines/")
-        wire = sum(r.request.sizes()["responseBodySize"] for r in responses) / 1024
+        wire = sum(max(0, r.request.sizes()["responseBodySize"]) for r in responses) / 1024
         print(
             f"  first Run on another page (/ch02/coroutines/, same visit): output after "
             f"{again_ms:.0f} ms, {wire:.0f} KB over the wire ({len(responses)} responses, "
-            f"the runtime from the browser's cache)"
+            f"the runtime from the worker's Cache Storage)"
         )
-        browser.close()
 
 
 def bench_test() -> None:

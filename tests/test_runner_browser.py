@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from asyncio_notes.devtools import vendor
 from asyncio_notes.sitebuild.catalog import example_files, relative
 from asyncio_notes.sitebuild.generate import example_out_dir
 from asyncio_notes.sitebuild.runner_bundle import browser_needs
@@ -165,6 +166,44 @@ def test_every_example_equals_the_build(runner_page: RunnerPage) -> None:
             wrong.append(f"{relative(example)} timeline")
     assert not wrong, "\n".join(wrong)
     assert runner_page.foreign_requests() == [] and runner_page.errors == []
+
+
+def test_the_runtime_is_kept_for_later_pages(runner_page: RunnerPage) -> None:
+    """Cache Storage, named after the pinned version, holds the interpreter and the stdlib."""
+    assert runner_page.run("examples/ch02/task_model.py")["status"] == "result"
+    cached = runner_page.page.evaluate(
+        """async () => {
+          const names = await caches.keys()
+          const files = []
+          for (const name of names)
+            for (const request of await (await caches.open(name)).keys()) files.push(request.url)
+          return {names, files}
+        }"""
+    )
+    assert cached["names"] == [f"asyncio-notes-pyodide-{vendor.PACKAGES['pyodide'].version}"]
+    names = {url.rsplit("/", 1)[1] for url in cached["files"]}
+    assert {"pyodide.asm.wasm", "python_stdlib.zip"} <= names
+
+
+def test_an_example_the_browser_cannot_run_says_why(new_context, site_server: str) -> None:
+    """The note comes from data-needs (runner_bundle.browser_needs, found in the source); no
+    chapter example needs threads yet, so the page is served with one that does."""
+    page = new_context().new_page()
+    url = _url(site_server, "en")
+    needs = '{"examples/ch02/concurrent_tasks.py": {"threads": ["to_thread"]}}'
+
+    def with_needs(route) -> None:
+        html = route.fetch().text()
+        html = html.replace('data-needs="{}"', f"data-needs='{needs}'")
+        route.fulfill(body=html, content_type="text/html")
+
+    page.route(url, with_needs)
+    page.goto(url)
+    bar = page.locator(
+        '.tabbed-set[data-runner-example="examples/ch02/concurrent_tasks.py"] .runner-bar'
+    )
+    assert "threads (to_thread)" in bar.locator(".runner-note").text_content()
+    assert page.locator(".runner-note").count() == 1
 
 
 ENDINGS = {

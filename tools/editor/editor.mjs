@@ -4,4 +4,6 @@ export { basicSetup } from "codemirror";
 export { EditorView, keymap } from "@codemirror/view";
 export { EditorState } from "@codemirror/state";
 export { indentWithTab } from "@codemirror/commands";
+export { HighlightStyle, syntaxHighlighting } from "@codemirror/language";
+export { tags } from "@lezer/highlight";
 export { python } from "@codemirror/lang-python";

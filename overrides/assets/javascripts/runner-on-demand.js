@@ -36,7 +36,7 @@
     bar.className = "runner-bar";
     var run = document.createElement("button");
     run.type = "button";
-    run.className = "md-button runner-run";
+    run.className = "md-button md-button--primary runner-run";
     run.textContent = ZH ? "运行" : "Run";
     bar.appendChild(run);
     if (NEEDS[path]) {

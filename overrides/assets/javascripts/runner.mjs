@@ -10,10 +10,13 @@
 import {
   EditorState,
   EditorView,
+  HighlightStyle,
   basicSetup,
   indentWithTab,
   keymap,
   python,
+  syntaxHighlighting,
+  tags as t,
 } from "../vendor/editor/editor.min.mjs";
 import mermaid from "./mermaid-loader.mjs";
 
@@ -50,6 +53,23 @@ const TEXT = ZH
       editor: "Editable example code",
       noTasks: "This run created no tasks, so there is no timeline to draw.",
     };
+
+// The editor's code colours are Material's (its CSS variables): right in both schemes, and the
+// same as the highlighted code it replaces.
+const colours = HighlightStyle.define(
+  [
+    [[t.keyword, t.controlKeyword, t.operatorKeyword, t.definitionKeyword, t.moduleKeyword], "keyword"],
+    [[t.string, t.special(t.string)], "string"],
+    [[t.comment, t.lineComment, t.blockComment], "comment"],
+    [[t.number, t.integer, t.float], "number"],
+    [[t.function(t.definition(t.variableName)), t.function(t.variableName)], "function"],
+    [[t.definition(t.className), t.className], "constant"],
+    [[t.bool, t.null, t.self, t.standard(t.variableName), t.atom], "constant"],
+    [[t.operator, t.arithmeticOperator, t.compareOperator, t.logicOperator], "operator"],
+    [[t.punctuation, t.paren, t.squareBracket, t.brace, t.separator], "punctuation"],
+    [[t.meta, t.annotation], "special"],
+  ].map(([tag, name]) => ({ tag, color: `var(--md-code-hl-${name}-color)` })),
+);
 
 // -- the worker -------------------------------------------------------------------------------
 
@@ -196,6 +216,7 @@ export function edit(set, focus = false) {
           basicSetup,
           keymap.of([indentWithTab]),
           python(),
+          syntaxHighlighting(colours),
           EditorView.contentAttributes.of({ "aria-label": `${TEXT.editor}: ${state.path}` }),
           EditorView.updateListener.of((update) => {
             // Material's Copy button copies this element's text: the reader's code once edited.

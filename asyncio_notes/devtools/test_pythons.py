@@ -22,7 +22,7 @@ from asyncio_notes.paths import REPO
 
 REQUIREMENTS = REPO / "requirements.txt"
 # Every Python the project supports; the CI matrix (.github/workflows/ci.yml) lists the same.
-VERSIONS = ("3.11", "3.12", "3.13")
+VERSIONS = ("3.11", "3.12", "3.13", "3.14", "3.15")
 
 
 def version_of(python: str | Path) -> str | None:

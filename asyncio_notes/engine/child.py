@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from asyncio_notes.engine.instrument import run_traced
+from asyncio_notes.engine.instrument import run_traced, trace_result
 
 # Where the package is imported from: not part of the script's sys.path.
 _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent.parent)
@@ -33,14 +33,7 @@ def child_main(argv: list[str]) -> None:
         os.unlink(dump_file)
     sys.stdout.flush()
     sys.stderr.flush()
-    result = {
-        "script": display,
-        "python": f"{sys.version_info.major}.{sys.version_info.minor}",
-        "clock": clock,
-        **trace,
-        "stdlib": os.path.dirname(os.__file__),
-        "error": error,
-    }
+    result = trace_result(display, clock, trace, error)
     Path(result_file).write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
 
 

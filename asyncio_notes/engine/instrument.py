@@ -30,6 +30,7 @@ import collections.abc
 import contextlib
 import io
 import os
+import re
 import sys
 import threading
 import time
@@ -52,6 +53,12 @@ LINE_COST = 1e-6
 _INLINED = {"<listcomp>", "<dictcomp>", "<setcomp>"}
 # asyncio.run's own clean-up tasks are not part of the example.
 _INTERNAL_COROUTINES = {"shutdown_asyncgens", "shutdown_default_executor"}
+
+
+class OutputLimitError(KeyboardInterrupt):
+    """The script printed more than the run's output limit. Like Ctrl-C, it ends the run from
+    inside any task: asyncio lets KeyboardInterrupt through its loop, and `except Exception`
+    does not catch it."""
 
 
 def is_engine_file(filename: str) -> bool:
@@ -170,10 +177,18 @@ class _TracedCoroutine(collections.abc.Coroutine):  # type: ignore[type-arg]
 class _Tracer:
     """Collects tasks and prints in the child; `install()` applies the patches."""
 
-    def __init__(self, clock: Callable[[], float], meter: CpuMeter | None = None) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float],
+        meter: CpuMeter | None = None,
+        output_limit: int | None = None,
+    ) -> None:
         self.clock = clock
         self.meter = meter
         self.steps_started = 0
+        self.output_limit = output_limit  # characters of printed text; None: no limit
+        self.printed = 0
+        self.task_offset: int | None = None  # see renumber()
         self.start = clock()  # when the script starts
         self.origin: float | None = None  # when the first loop first scheduled work
         self.tasks: list[_TaskRecord] = []
@@ -240,6 +255,13 @@ class _Tracer:
         return print
 
     def record_print(self, text: str) -> None:
+        if self.output_limit is not None:
+            if self.printed >= self.output_limit:
+                raise OutputLimitError(
+                    f"the output passed the limit of {self.output_limit} characters"
+                )
+            text = text[: self.output_limit - self.printed]
+            self.printed += len(text)
         with self.lock:
             if self.line_open and self.prints:
                 self.prints[-1]["text"] += text
@@ -269,6 +291,8 @@ class _Tracer:
             source = getattr(task, "_source_traceback", None)
             if source and is_engine_file(source[-1].filename):
                 del source[-1]
+            if kwargs.get("name") is None:
+                tracer.renumber(task)
             record.name = task.get_name()
             tracer.records[task] = record
             return task
@@ -315,6 +339,18 @@ class _Tracer:
             return future
 
         return traced_run_in_executor
+
+    def renumber(self, task: asyncio.Task[Any]) -> None:
+        """Default names count from Task-1 in each run, as in a fresh interpreter: the browser
+        runs many scripts in one, and asyncio's counter (in C) cannot be reset."""
+        name = task.get_name()
+        if not re.fullmatch(r"Task-\d+", name):
+            return
+        number = int(name.removeprefix("Task-"))
+        if self.task_offset is None:
+            self.task_offset = number - 1
+        if self.task_offset:
+            task.set_name(f"Task-{number - self.task_offset}")
 
     # -- steps --------------------------------------------------------------------------------
 
@@ -478,16 +514,17 @@ def run_traced(
     real: bool = False,
     time_limit: float = 3600.0,
     wait_for_threads: bool = True,
+    output_limit: int | None = None,
 ) -> tuple[dict[str, Any], dict[str, str] | None]:
     """Run the script at `path` as `__main__` under the tracer; return the trace (without
     `script`, `python` and `stderr`) and how it failed (None if it did not)."""
     with contextlib.ExitStack() as stack:
         if real:
-            tracer = _Tracer(time.perf_counter)
+            tracer = _Tracer(time.perf_counter, output_limit)
         else:
             virtual = stack.enter_context(installed(time_limit=time_limit))
             meter = CpuMeter(virtual, path.parent)
-            tracer = _Tracer(lambda: virtual.now, meter)
+            tracer = _Tracer(lambda: virtual.now, meter, output_limit)
             stack.enter_context(meter.installed())
         stack.enter_context(tracer.install())
         error = run_script(path)
@@ -498,16 +535,43 @@ def run_traced(
         return tracer.trace(tracer.clock()), error
 
 
+def trace_result(
+    display: str, clock: str, trace: dict[str, Any], error: dict[str, str] | None
+) -> dict[str, Any]:
+    """What a run reports, for parent.finish(): the trace plus the script's name as shown, the
+    Python version, where this Python's stdlib is (to shorten paths) and how the run failed."""
+    return {
+        "script": display,
+        "python": f"{sys.version_info.major}.{sys.version_info.minor}",
+        "clock": clock,
+        **trace,
+        "stdlib": os.path.dirname(os.__file__),
+        "error": error,
+    }
+
+
 def run_script(path: Path) -> dict[str, str] | None:
     """Run the script as __main__; report how it failed, printing its traceback as Python would."""
     code = compile(path.read_bytes(), str(path), "exec")
     # Debug mode keeps this many frames of where coroutines and tasks were created; count ours
     # (all below the example's, and dropped from the output) so that the example's all stay.
+    depth = asyncio.constants.DEBUG_STACK_DEPTH
     asyncio.constants.DEBUG_STACK_DEPTH += len(traceback.extract_stack())
     module = types.ModuleType("__main__")
     module.__file__ = str(path)
     module.__builtins__ = __builtins__  # type: ignore[attr-defined]
+    main = sys.modules.get("__main__")
     sys.modules["__main__"] = module
+    try:
+        return _exec_script(code, module)
+    finally:
+        # The browser runs many scripts in one interpreter: leave it as it was.
+        asyncio.constants.DEBUG_STACK_DEPTH = depth
+        if main is not None:
+            sys.modules["__main__"] = main
+
+
+def _exec_script(code: types.CodeType, module: types.ModuleType) -> dict[str, str] | None:
     try:
         exec(code, module.__dict__)
     except SystemExit as exc:
@@ -517,8 +581,13 @@ def run_script(path: Path) -> dict[str, str] | None:
             print(exc.code, file=sys.__stderr__)
         return {"kind": "exit", "type": "SystemExit", "detail": str(exc.code)}
     except BaseException as exc:
-        if isinstance(exc, DeadlockError | TimeLimitError | SpinError):
-            kinds = {DeadlockError: "deadlock", TimeLimitError: "time_limit", SpinError: "spin"}
+        kinds = {
+            DeadlockError: "deadlock",
+            TimeLimitError: "time_limit",
+            SpinError: "spin",
+            OutputLimitError: "output_limit",
+        }
+        if type(exc) in kinds:
             return {"kind": kinds[type(exc)], "type": type(exc).__name__, "detail": str(exc)}
         text = "".join(traceback.format_exception(exc.with_traceback(exc.__traceback__.tb_next)))
         sys.stderr.write(text)

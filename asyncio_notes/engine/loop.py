@@ -11,6 +11,7 @@ import concurrent.futures
 import contextlib
 import heapq
 import selectors
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -31,6 +32,10 @@ from asyncio_notes.engine.clock import (
     VirtualClock,
     _Job,
 )
+
+# Pyodide (Emscripten) has no socket pair for the loop's self-pipe, and no other thread that could
+# use it to wake the loop: there the loop runs without one.
+SELF_PIPE = sys.platform not in ("emscripten", "wasi")
 
 
 class _TimerHandle(asyncio.TimerHandle):
@@ -88,8 +93,8 @@ class _VirtualSelector(selectors.DefaultSelector):  # type: ignore[misc,valid-ty
         events = super().select(0)
         if events or (timeout is not None and timeout <= 0) or self.loop is None:
             return events
-        # The loop's own wake-up pipe is always registered; anything else is real I/O.
-        has_io = len(self.get_map()) > 1
+        # The loop's own wake-up pipe (if any) is registered; anything else is real I/O.
+        has_io = len(self.get_map()) > self.loop._internal_fds
         step = self.clock._idle(self.loop, has_io)
         if step == MOVED:
             return []
@@ -132,6 +137,16 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):  # type: ignore[misc,valid-ty
             elif real - spin[2] > SPIN_SECONDS:
                 raise SpinError(self.clock.spin_message(self, spin[1], real - spin[2]))
         super()._run_once()
+
+    def _make_self_pipe(self) -> None:
+        if SELF_PIPE:
+            super()._make_self_pipe()
+        else:
+            self._ssock = self._csock = None  # _write_to_self then does nothing
+
+    def _close_self_pipe(self) -> None:
+        if self._ssock is not None:
+            super()._close_self_pipe()
 
     def close(self) -> None:
         super().close()
@@ -267,7 +282,8 @@ def installed(
     asyncio.new_event_loop make VirtualEventLoops (through `loop_factory`, not the event loop
     policy that 3.14 deprecates, so it also works in Pyodide, whose asyncio.run is its own);
     time.time, time.monotonic, time.perf_counter (and their _ns variants) read the virtual clock;
-    a blocking time.sleep advances it. Everything is restored on exit."""
+    a blocking time.sleep advances it. No loop counts as running meanwhile (in Pyodide the
+    browser's loop does, and asyncio.run would refuse). Everything is restored on exit."""
     clock = clock if clock is not None else VirtualClock()
     clock.time_limit = time_limit
 
@@ -296,8 +312,11 @@ def installed(
     saved = [(owner, name, getattr(owner, name)) for owner, name, _ in replacements]
     for owner, name, value in replacements:
         setattr(owner, name, value)
+    running = asyncio.events._get_running_loop()
+    asyncio.events._set_running_loop(None)
     try:
         yield clock
     finally:
+        asyncio.events._set_running_loop(running)
         for owner, name, value in saved:
             setattr(owner, name, value)

@@ -81,18 +81,31 @@ def trace_script(
     stderr, stuck = found.get("stderr.txt", ""), found.get("stuck.txt", "")
     if "result.json" not in found:
         _raise_for_missing_result(name, stderr, status, stuck, timeout, root, raise_limits)
-    result = json.loads(found["result.json"])
+    trace, message = finish(json.loads(found["result.json"]), stderr, root, raise_limits)
+    if message is not None:
+        raise TraceError(message)
+    return trace
+
+
+def finish(
+    result: dict, stderr: str, root: Path, raise_limits: dict[str, str] | None = None
+) -> tuple[Trace, str | None]:
+    """A run's report (instrument.trace_result) and its stderr -> the trace as published and,
+    if the run failed, the message that says so. The build and the browser both finish here.
+    `raise_limits`: see trace_script (None: nothing the reader runs can raise a limit)."""
     stdlib = result.pop("stdlib")
     error = result.pop("error")
-    result["stderr"] = normalize(stderr, stdlib, root)
+    script_dir = os.path.dirname(os.path.join(root, result["script"]))
+    result["stderr"] = normalize(stderr, stdlib, root, script_dir)
     # Printed text gets the same paths as stderr (a printed traceback, `__file__`), so it reads
     # the same on every machine and as pytest-examples' run shows it (tests/test_examples.py).
     for entry in result["prints"]:
-        entry["text"] = normalize(entry["text"], stdlib, root)
-    if error is not None:
-        detail = normalize(error["detail"], stdlib, root)
-        raise TraceError(_error_message(name, error, detail, raise_limits))
-    return result
+        entry["text"] = normalize(entry["text"], stdlib, root, script_dir)
+    if error is None:
+        return result, None  # type: ignore[return-value]
+    detail = normalize(error["detail"], stdlib, root, script_dir)
+    message = _error_message(result["script"], error, detail, raise_limits or {})
+    return result, message  # type: ignore[return-value]
 
 
 def _how_to_raise(limit: str, raise_limits: dict[str, str]) -> str:
@@ -139,6 +152,8 @@ def _error_message(
         return f"{name} never lets virtual time pass: {detail}"
     if kind == "exit":
         return f"{name} exited with status {detail}."
+    if kind == "output_limit":
+        return f"{name} was stopped: {detail}."
     return f"{name} raised {error['type']}; fix the example (run it with: python {name}).\n{detail}"
 
 
@@ -153,10 +168,15 @@ def display_path(path: Path, root: Path) -> str:
 _FRAME = re.compile(r'^(?P<indent>\s*)File "(?P<file>[^"]+)", line \d+,? in ')
 
 
-def drop_own_frames(text: str) -> str:
-    """Remove traceback entries (and their source lines) that belong to the tracer itself."""
+def drop_own_frames(text: str, script_dir: str | None = None) -> str:
+    """Remove traceback entries (and their source lines) that belong to the tracer itself, and,
+    in a stack that reaches the tracer before any frame of the script's directory, the frames
+    that called the tracer (the browser's runner, a test): a plain run has neither."""
     kept: list[str] = []
     skip_deeper_than: int | None = None
+    callers: list[
+        int
+    ] = []  # where, in `kept`, this stack's frames start while none is the script's
     for line in text.splitlines(keepends=True):
         indent = len(line) - len(line.lstrip())
         if skip_deeper_than is not None and indent > skip_deeper_than and line.strip():
@@ -164,15 +184,31 @@ def drop_own_frames(text: str) -> str:
         skip_deeper_than = None
         match = _FRAME.match(line)
         if match and is_engine_file(match["file"]):
+            if callers:
+                del kept[callers[0] :]
+            callers = []
             skip_deeper_than = len(match["indent"])
             continue
+        if match:
+            mine = script_dir is not None and os.path.dirname(match["file"]) == script_dir
+            if mine:
+                callers = []
+            elif script_dir is not None and (callers or not _after_frame(kept)):
+                callers.append(len(kept))
+        elif not line.startswith(" "):
+            callers = []  # the stack ended
         kept.append(line)
     return "".join(kept)
 
 
-def normalize(text: str, stdlib: str, root: Path) -> str:
+def _after_frame(kept: list[str]) -> bool:
+    """The last kept line belongs to a stack (a frame or its source line)."""
+    return bool(kept) and kept[-1].startswith(" ") and bool(kept[-1].strip())
+
+
+def normalize(text: str, stdlib: str, root: Path, script_dir: str | None = None) -> str:
     """Drop the tracer's frames; show the repo root as relative paths and stdlib as <stdlib>/."""
-    text = drop_own_frames(text)
+    text = drop_own_frames(text, script_dir)
     text = text.replace(stdlib.rstrip(os.sep) + os.sep, "<stdlib>/")
     return text.replace(str(root) + os.sep, "")
 

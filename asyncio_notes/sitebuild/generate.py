@@ -32,7 +32,7 @@ from asyncio_notes.engine.pool import CHILD_ENV
 from asyncio_notes.engine.trace import dumps, printed_lines
 from asyncio_notes.paths import GENERATED_DIR, REPO
 from asyncio_notes.render.class_diagram import render_class_diagram
-from asyncio_notes.render.gantt import render_gantt, text_timeline
+from asyncio_notes.render.output import diagram_block, output_text, timeline_block
 from asyncio_notes.sitebuild.catalog import (
     example_files,
     expected_output,
@@ -91,14 +91,6 @@ def example_inputs(example: Path) -> list[Path]:
     )
 
 
-def diagram_block(source: str, text: str = "") -> str:
-    """A Mermaid fence kept out of the search index (its source is not prose), and HTML that
-    stands in for it without JavaScript (diagrams.css shows it only then)."""
-    fence = f"```mermaid\n{source}\n```"
-    extra = f"{text}\n\n" if text else ""
-    return f'<div class="diagram" data-search-exclude markdown>\n\n{fence}\n\n{extra}</div>\n'
-
-
 def example_out_dir(example: Path) -> Path:
     return OUT_DIR / example.parent.name / example.stem
 
@@ -130,14 +122,6 @@ def _check_transcript(example: Path, printed: list[str]) -> None:
     )
 
 
-def _output_text(example: Path, printed: list[str], stderr: str) -> str:
-    lines = [f"$ python {relative(example)}", *printed]
-    if stderr.strip():
-        # Recorded apart from stdout, so its interleaving with the lines above is not known.
-        lines += ["[stderr]", stderr.rstrip("\n")]
-    return "\n".join(lines) + "\n"
-
-
 def generate_example(example: Path, *, force: bool = False) -> bool:
     """Write the generated files for one example; return True if it was (re)run."""
     out = example_out_dir(example)
@@ -156,10 +140,9 @@ def generate_example(example: Path, *, force: bool = False) -> bool:
     out.mkdir(parents=True)
     (out / "trace.json").write_text(dumps(trace) + "\n", encoding="utf-8")
     (out / "output.txt").write_text(
-        _output_text(example, printed, trace["stderr"]), encoding="utf-8"
+        output_text(relative(example), printed, trace["stderr"]), encoding="utf-8"
     )
-    timeline = diagram_block(render_gantt(trace), text_timeline(trace))
-    (out / "timeline.md").write_text(timeline, encoding="utf-8")
+    (out / "timeline.md").write_text(timeline_block(trace), encoding="utf-8")
     stamp.write_text(key)  # last: a half-written directory is never mistaken for a cached one
     return True
 

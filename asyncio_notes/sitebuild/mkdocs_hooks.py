@@ -5,6 +5,9 @@ build/generated/notebooks/<lang>/ (never into docs/); on_files adds it to the si
 chNN/notebook.ipynb before mkdocs-jupyter turns .ipynb files into pages, and on_page_content
 trims the HTML that mkdocs-jupyter renders.
 
+The in-page runner: on_pre_build writes its bundle (runner_bundle.py), which on_files adds to the
+site, and hands the page template what each example needs that a browser lacks.
+
 Listed under `hooks:` in mkdocs.yml (and so inherited by mkdocs.en.yml).
 """
 
@@ -27,6 +30,9 @@ from asyncio_notes.sitebuild.notebooks import OUT_DIR as NOTEBOOKS_DIR
 from asyncio_notes.sitebuild.notebooks import NotebookError, write_notebooks
 from asyncio_notes.sitebuild.parity import Page as SourcePage
 from asyncio_notes.sitebuild.parity import description
+from asyncio_notes.sitebuild.runner_bundle import OUT_DIR as RUNNER_DIR
+from asyncio_notes.sitebuild.runner_bundle import SITE_PATH as RUNNER_BUNDLE
+from asyncio_notes.sitebuild.runner_bundle import write_bundle
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
@@ -42,6 +48,8 @@ def on_pre_build(config: MkDocsConfig) -> None:
         generate_all()
     except GenerationError as exc:
         raise PluginError(str(exc)) from None
+    # overrides/main.html puts it on the runner's script: shown next to the Run buttons.
+    config.extra["runner_needs"] = write_bundle()["needs"]
 
 
 @event_priority(50)  # before mkdocs-jupyter's on_files (priority 0) turns .ipynb files into pages
@@ -68,6 +76,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         if files.get_file_from_path(rel.as_posix()):
             raise PluginError(f"{rel.as_posix()} is generated; remove it from {config.docs_dir}")
         files.append(File(rel.as_posix(), str(src_dir), config.site_dir, config.use_directory_urls))
+    files.append(File(RUNNER_BUNDLE, str(RUNNER_DIR), config.site_dir, config.use_directory_urls))
     return files
 
 

@@ -1,0 +1,89 @@
+// The in-page runner's Web Worker: Pyodide (vendored, asyncio_notes/devtools/vendor.py) with the
+// project's own Python from the build's bundle (asyncio_notes/sitebuild/runner_bundle.py): the
+// package goes into site-packages, the examples into the working directory at their site paths.
+// Each run calls asyncio_notes.browser.run_example straight from JavaScript (no Python frame of
+// ours above it, as in the build's child process). Messages: see runner.mjs.
+//
+// The runtime's big files (the interpreter, the standard library) are fetched once and then
+// served from Cache Storage, on every later page and visit, whatever the host's cache headers:
+// the cache is named after the pinned version (vendor.json), and other versions' are deleted.
+
+import { loadPyodide } from "../vendor/pyodide/pyodide.mjs";
+
+const INDEX = new URL("../vendor/pyodide/", import.meta.url).href;
+const CACHE_PREFIX = "asyncio-notes-pyodide-";
+let runExample = null;
+
+async function cacheRuntime() {
+  if (!self.caches) return; // not a secure context: the browser's HTTP cache only
+  const { version } = await (await fetch(`${INDEX}vendor.json`, { cache: "no-cache" })).json();
+  const name = CACHE_PREFIX + version;
+  for (const old of await caches.keys()) {
+    if (old.startsWith(CACHE_PREFIX) && old !== name) await caches.delete(old);
+  }
+  const cache = await caches.open(name);
+  const network = self.fetch.bind(self);
+  self.fetch = async (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : input, self.location.href).href;
+    if (!url.startsWith(INDEX)) return network(input, init);
+    const hit = await cache.match(url);
+    if (hit) return hit;
+    const response = await network(input, init);
+    if (response.ok) await cache.put(url, response.clone());
+    return response;
+  };
+}
+
+async function init(bundleURL) {
+  const start = performance.now();
+  await cacheRuntime().catch((error) => console.warn("runtime cache unavailable:", error));
+  const [pyodide, bundle] = await Promise.all([
+    // Stray output (none is expected: the runner captures the script's) goes to the console.
+    loadPyodide({ indexURL: INDEX, stdout: console.log, stderr: console.warn }),
+    fetch(bundleURL).then((response) => {
+      if (!response.ok) throw new Error(`${bundleURL}: ${response.status}`);
+      return response.json();
+    }),
+  ]);
+  const sitePackages = pyodide.runPython("import site; site.getsitepackages()[0]");
+  const cwd = pyodide.runPython("import os; os.getcwd()");
+  const write = (root, files) => {
+    for (const [path, text] of Object.entries(files)) {
+      const target = `${root}/${path}`;
+      pyodide.FS.mkdirTree(target.slice(0, target.lastIndexOf("/")));
+      pyodide.FS.writeFile(target, text);
+    }
+  };
+  write(sitePackages, bundle.package);
+  write(cwd, bundle.examples);
+  const loaded = performance.now();
+  runExample = pyodide.pyimport("asyncio_notes.browser").run_example;
+  return { examples: bundle.examples, loadMs: loaded - start, importMs: performance.now() - loaded };
+}
+
+let examples = null;
+
+self.onmessage = async ({ data }) => {
+  if (data.type === "init") {
+    try {
+      const { examples: files, loadMs, importMs } = await init(data.bundle);
+      examples = files;
+      self.postMessage({ type: "ready", loadMs, importMs });
+    } catch (error) {
+      self.postMessage({ type: "error", message: String(error) });
+    }
+    return;
+  }
+  const { id, path, source } = data;
+  self.postMessage({ type: "started", id });
+  const started = performance.now();
+  try {
+    // An unchanged example runs from the published file (restored if an edit replaced it).
+    const proxy = runExample(path, source ?? examples[path] ?? null);
+    const result = proxy.toJs({ dict_converter: Object.fromEntries });
+    proxy.destroy();
+    self.postMessage({ type: "result", id, ms: performance.now() - started, ...result });
+  } catch (error) {
+    self.postMessage({ type: "failed", id, message: String(error) });
+  }
+};

@@ -1,0 +1,259 @@
+"""The in-page runner in a real browser, on the built site, in both languages.
+
+- A page fetches nothing of the runner (runtime, editor, bundle) until the reader presses Run or
+  clicks into the code; then only files of the site itself.
+- Every example, unmodified, gives in Pyodide exactly the build's output.txt and timeline.md.
+- A reader's edit (delay(3) -> delay(1)) runs, and the Output and Timeline tabs show that run;
+  Copy copies the edited code; Reset brings the published example back.
+- `while True: pass` is ended by the watchdog, Stop ends a run, and a runaway loop, a deadlock,
+  an exception and too much output end with the engine's own messages; the page stays usable.
+
+One page per language loads Pyodide once (module-scoped), for every test of that language.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from urllib.parse import urlparse
+
+import pytest
+
+from asyncio_notes.devtools import vendor
+from asyncio_notes.sitebuild.catalog import example_files, relative
+from asyncio_notes.sitebuild.generate import example_out_dir
+from asyncio_notes.sitebuild.runner_bundle import browser_needs
+
+pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(240)]
+
+PAGE = "ch02/tasks/"  # a section page: its first example is concurrent_tasks.py
+RUNNER_FILES = re.compile(r"/vendor/(pyodide|editor)/|/runner(-worker)?\.mjs|/runner/bundle\.json")
+RUN = {"zh": "运行", "en": "Run"}
+STOP = {"zh": "停止", "en": "Stop"}
+RESET = {"zh": "还原", "en": "Reset"}
+DONE = {"zh": "完成", "en": "Done"}
+
+# Every example, unmodified, through the page's own runner module (the worker, Pyodide).
+RUN_ALL = """async (paths) => {
+  const script = document.querySelector("script[src*='runner-on-demand.js']")
+  const runner = await import(new URL("runner.mjs", script.src).href)
+  const results = {}
+  for (const path of paths) results[path] = await runner.execute(path, null)
+  return results
+}"""
+
+
+def _url(site_server: str, lang: str, path: str = PAGE) -> str:
+    return site_server + ("en/" if lang == "en" else "") + path
+
+
+class RunnerPage:
+    def __init__(self, page, lang: str, host: str) -> None:
+        self.page, self.lang, self.host = page, lang, host
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def example(self, path: str):
+        return self.page.locator(f'.tabbed-set[data-runner-example="{path}"]')
+
+    def run(self, path: str, timeout: float = 60_000) -> dict:
+        example = self.example(path)
+        example.get_by_role("button", name=RUN[self.lang], exact=True).click()
+        self.page.wait_for_function(
+            "set => set.runnerResult !== undefined",
+            arg=example.element_handle(),
+            timeout=timeout,
+        )
+        result = example.evaluate("set => set.runnerResult")
+        example.evaluate("set => { delete set.runnerResult }")
+        return result
+
+    def open_editor(self, path: str):
+        example = self.example(path)
+        if not example.locator(".cm-editor").count():
+            example.locator(".highlight pre").first.click()
+        editor = example.locator(".cm-content")
+        editor.click()
+        return editor
+
+    def edit(self, path: str, source: str) -> None:
+        self.open_editor(path)
+        self.page.keyboard.press("Control+a")
+        self.page.keyboard.insert_text(source)
+
+    def output_shown(self, path: str) -> str:
+        panel = self.example(path).locator(":scope > .tabbed-content > .tabbed-block").nth(1)
+        return panel.locator("pre > code").text_content()
+
+    def foreign_requests(self) -> list[str]:
+        return [u for u in self.requests if urlparse(u).netloc != self.host]
+
+
+@pytest.fixture(scope="module", params=["zh", "en"])
+def runner_page(request, browser, site_server: str) -> Iterator[RunnerPage]:
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    runner = RunnerPage(page, request.param, urlparse(site_server).netloc)
+    page.goto(_url(site_server, request.param))
+    page.wait_for_load_state("networkidle")
+    yield runner
+    context.close()
+
+
+def test_nothing_of_the_runner_loads_before_the_reader_asks(runner_page: RunnerPage) -> None:
+    """The module fixture has only opened the page: no byte of the runtime or the editor yet;
+    the first click into the code makes it an editor."""
+    page = runner_page.page
+    assert page.locator(".tabbed-set[data-runner-example]").count() >= 2
+    page.mouse.wheel(0, 2000)
+    page.wait_for_timeout(300)
+    assert [u for u in runner_page.requests if RUNNER_FILES.search(u)] == []
+    example = runner_page.example("examples/ch02/concurrent_tasks.py")
+    example.locator(".highlight pre").first.click()
+    example.locator(".cm-editor").wait_for()
+    assert example.locator(".cm-content[contenteditable=true]").is_visible()
+    assert any("/vendor/editor/" in u for u in runner_page.requests)
+    assert runner_page.foreign_requests() == []
+
+
+def test_a_readers_edit_runs_and_redraws_output_and_timeline(runner_page: RunnerPage) -> None:
+    path = "examples/ch02/concurrent_tasks.py"
+    example = runner_page.example(path)
+    runner_page.open_editor(path)
+    edited = example.evaluate("set => set.querySelector('.highlight code').textContent")
+    assert "delay(3)" in edited  # Copy still copies the published code: nothing edited yet
+    runner_page.edit(path, edited.replace("delay(3)", "delay(1)").rstrip("\n"))
+    copied = example.evaluate("set => set.querySelector('.highlight code').textContent")
+    assert "delay(1)" in copied and "delay(3)" not in copied  # what Material's Copy copies
+    result = runner_page.run(path)
+    assert result["status"] == "result", result
+    shown = runner_page.output_shown(path)
+    assert "finished main in 1.0000 second(s)" in shown and shown == result["output"]
+    assert result["elapsed"] == 1.0
+    starts = [int(t) for t in re.findall(r", (\d+), \d+ms$", result["timeline"], re.M)]
+    assert starts and max(starts) == 1000, result["timeline"]  # the last step, at 1 s
+    timeline = example.locator(":scope > .tabbed-content > .tabbed-block").nth(2)
+    example.locator(":scope > .tabbed-labels > label").nth(2).click()
+    assert timeline.locator("div.mermaid svg").count() == 1
+    example.locator(":scope > .tabbed-labels > label").nth(0).click()
+    example.get_by_role("button", name=RESET[runner_page.lang]).click()
+    out = example_out_dir(example_files()[0].parent / "concurrent_tasks.py")
+    assert runner_page.output_shown(path) == (out / "output.txt").read_text(encoding="utf-8")
+    assert "delay(3)" in example.locator(".cm-content").text_content()
+
+
+def test_every_example_equals_the_build(runner_page: RunnerPage) -> None:
+    """Byte for byte: the Output text and the Timeline block (its Mermaid source)."""
+    runnable = [e for e in example_files() if not browser_needs(e.read_text(encoding="utf-8"))]
+    page_example = "examples/ch02/task_model.py"  # also through the page's own button
+    result = runner_page.run(page_example)
+    out = example_out_dir(example_files()[0].parent / "task_model.py")
+    assert runner_page.output_shown(page_example) == (out / "output.txt").read_text("utf-8")
+    assert result["timeline"] == (out / "timeline.md").read_text("utf-8")
+    results = runner_page.page.evaluate(RUN_ALL, [relative(e) for e in runnable])
+    wrong = []
+    for example in runnable:
+        got, out = results[relative(example)], example_out_dir(example)
+        if got.get("output") != (out / "output.txt").read_text(encoding="utf-8"):
+            wrong.append(f"{relative(example)} output:\n{got.get('output') or got}")
+        if got.get("timeline") != (out / "timeline.md").read_text(encoding="utf-8"):
+            wrong.append(f"{relative(example)} timeline")
+    assert not wrong, "\n".join(wrong)
+    assert runner_page.foreign_requests() == [] and runner_page.errors == []
+
+
+def test_the_runtime_is_kept_for_later_pages(runner_page: RunnerPage) -> None:
+    """Cache Storage, named after the pinned version, holds the interpreter and the stdlib."""
+    assert runner_page.run("examples/ch02/task_model.py")["status"] == "result"
+    cached = runner_page.page.evaluate(
+        """async () => {
+          const names = await caches.keys()
+          const files = []
+          for (const name of names)
+            for (const request of await (await caches.open(name)).keys()) files.push(request.url)
+          return {names, files}
+        }"""
+    )
+    assert cached["names"] == [f"asyncio-notes-pyodide-{vendor.PACKAGES['pyodide'].version}"]
+    names = {url.rsplit("/", 1)[1] for url in cached["files"]}
+    assert {"pyodide.asm.wasm", "python_stdlib.zip"} <= names
+
+
+def test_an_example_the_browser_cannot_run_says_why(new_context, site_server: str) -> None:
+    """The note comes from data-needs (runner_bundle.browser_needs, found in the source); no
+    chapter example needs threads yet, so the page is served with one that does."""
+    page = new_context().new_page()
+    url = _url(site_server, "en")
+    needs = '{"examples/ch02/concurrent_tasks.py": {"threads": ["to_thread"]}}'
+
+    def with_needs(route) -> None:
+        html = route.fetch().text()
+        html = html.replace('data-needs="{}"', f"data-needs='{needs}'")
+        route.fulfill(body=html, content_type="text/html")
+
+    page.route(url, with_needs)
+    page.goto(url)
+    bar = page.locator(
+        '.tabbed-set[data-runner-example="examples/ch02/concurrent_tasks.py"] .runner-bar'
+    )
+    assert "threads (to_thread)" in bar.locator(".runner-note").text_content()
+    assert page.locator(".runner-note").count() == 1
+
+
+ENDINGS = {
+    "runaway": ("while True:\n        await asyncio.sleep(1)", "virtual time limit"),
+    "deadlock": ("await asyncio.get_running_loop().create_future()", "deadlocked"),
+    "exception": ("raise ValueError('boom')", "ValueError: boom"),
+    "output": ("while True:\n        print('x' * 100)", "limit of 200000 characters"),
+}
+
+
+def test_runs_that_cannot_finish_end_with_a_message(runner_page: RunnerPage) -> None:
+    if runner_page.lang != "en":
+        pytest.skip("the same worker code in both languages; once is enough")
+    path = "examples/ch02/task_model.py"
+    for name, (body, message) in ENDINGS.items():
+        runner_page.edit(
+            path, f"import asyncio\n\nasync def main():\n    {body}\n\nasyncio.run(main())"
+        )
+        started = time.monotonic()
+        result = runner_page.run(path, timeout=10_000)
+        assert time.monotonic() - started < 10, name
+        assert result["status"] == "result" and message in runner_page.output_shown(path), name
+
+
+def test_a_busy_loop_is_stopped_and_the_page_stays_usable(runner_page: RunnerPage) -> None:
+    if runner_page.lang != "zh":
+        pytest.skip("the same worker code in both languages; once is enough")
+    page, path = runner_page.page, "examples/ch02/task_model.py"
+    example = runner_page.example(path)
+    runner_page.edit(path, "while True:\n    pass")
+    # The watchdog (the worker is warm from the tests before); the page answers meanwhile.
+    started = time.monotonic()
+    example.get_by_role("button", name=RUN["zh"], exact=True).click()
+    example.locator(":scope > .tabbed-labels > label").nth(1).click(timeout=2000)
+    assert page.evaluate("1 + 1") == 2
+    page.wait_for_function(
+        "set => set.runnerResult?.status === 'watchdog'", arg=example.element_handle()
+    )
+    assert time.monotonic() - started < 10
+    assert "while True: pass" in runner_page.output_shown(path)
+    example.locator(":scope > .tabbed-labels > label").nth(0).click()
+    # Stop, pressed while a fresh worker loads Python or the loop spins.
+    example.evaluate("set => { delete set.runnerResult }")
+    example.get_by_role("button", name=RUN["zh"], exact=True).click()
+    page.wait_for_timeout(1000)
+    example.get_by_role("button", name=STOP["zh"]).click()
+    page.wait_for_function(
+        "set => set.runnerResult?.status === 'stopped'", arg=example.element_handle()
+    )
+    assert "已停止" in runner_page.output_shown(path)
+    # A new worker serves the next run.
+    example.get_by_role("button", name=RESET["zh"]).click()
+    assert runner_page.run(path)["status"] == "result"

@@ -163,8 +163,10 @@ def compare(virtual: Run, real: Run) -> str | None:
     virtual clock makes CPU work free, so which of two things due together goes first is then
     decided by real CPU costs (starting a thread, a few more loop rounds), not by time. Across
     instants the order must be the same. Durations are compared wait by wait (how long each
-    task waited each time): the real clock's lateness then does not add up along a program."""
-    at = {text: when for when, text in virtual.prints}
+    task waited each time): the real clock's lateness then does not add up along a program.
+    An instant is a virtual millisecond: the CPU cost model adds microseconds per line of the
+    program, which spread one instant's lines over a few microseconds."""
+    at = {text: round(when, 3) for when, text in virtual.prints}
     same_lines = sorted(at) == sorted(text for _, text in real.prints)
     order = [at.get(text, -1.0) for _, text in real.prints]
     if not same_lines or len(at) != len(virtual.prints) or order != sorted(order):

@@ -63,6 +63,7 @@ class RunnerPage:
 
     def run(self, path: str, timeout: float = 60_000) -> dict:
         example = self.example(path)
+        self.show_code(path)
         example.get_by_role("button", name=RUN[self.lang], exact=True).click()
         self.page.wait_for_function(
             "set => set.runnerResult !== undefined",
@@ -73,7 +74,12 @@ class RunnerPage:
         example.evaluate("set => { delete set.runnerResult }")
         return result
 
+    def show_code(self, path: str) -> None:
+        """Select the Code tab (content.tabs.link switches every example's tabs together)."""
+        self.example(path).locator(":scope > .tabbed-labels > label").nth(0).click()
+
     def open_editor(self, path: str):
+        self.show_code(path)
         example = self.example(path)
         if not example.locator(".cm-editor").count():
             example.locator(".highlight pre").first.click()
@@ -146,6 +152,12 @@ def test_a_readers_edit_runs_and_redraws_output_and_timeline(runner_page: Runner
     out = example_out_dir(example_files()[0].parent / "concurrent_tasks.py")
     assert runner_page.output_shown(path) == (out / "output.txt").read_text(encoding="utf-8")
     assert "delay(3)" in example.locator(".cm-content").text_content()
+    # The build's timeline is back, still drawn (its SVG is in a closed shadow root: no svg query).
+    example.locator(":scope > .tabbed-labels > label").nth(2).click()
+    drawn = timeline.locator("div.mermaid")
+    drawn.wait_for()
+    assert drawn.count() == 1 and drawn.bounding_box()["height"] > 20
+    assert timeline.locator(".runner-diagram").count() == 0
 
 
 def test_every_example_equals_the_build(runner_page: RunnerPage) -> None:

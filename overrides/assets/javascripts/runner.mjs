@@ -254,18 +254,24 @@ export function reset(set) {
   state.status.textContent = "";
 }
 
-function keepOriginal(panel) {
-  panel.runnerOriginal ??= [...panel.childNodes].map((node) => node.cloneNode(true));
+/** Set the build's nodes aside for Reset, as they are (a drawn diagram lives in a closed shadow
+ * root, which a copy would lose); the panel then shows `nodes`, or a copy of the build's. */
+function replacePanel(panel, ...nodes) {
+  panel.runnerOriginal ??= [...panel.childNodes];
+  panel.replaceChildren(...(nodes.length ? nodes : panel.runnerOriginal.map((n) => n.cloneNode(true))));
+}
+
+function showOutput(set, text) {
+  const [, panel] = panels(set);
+  replacePanel(panel);
+  panel.querySelector("pre > code").textContent = text;
 }
 
 let diagrams = 0;
 
 async function show(set, result) {
-  const [, outputPanel, timelinePanel] = panels(set);
-  keepOriginal(outputPanel);
-  keepOriginal(timelinePanel);
-  const outputCode = outputPanel.querySelector("pre > code");
-  outputCode.textContent = result.output;
+  const [, , timelinePanel] = panels(set);
+  showOutput(set, result.output);
   const host = document.createElement("div");
   host.className = "diagram runner-diagram";
   const source = /^```mermaid\n([\s\S]*)\n```$/m.exec(result.timeline)?.[1];
@@ -280,7 +286,7 @@ async function show(set, result) {
     note.textContent = TEXT.noTasks;
     host.append(note);
   }
-  timelinePanel.replaceChildren(host);
+  replacePanel(timelinePanel, host);
 }
 
 /** Run the example (as edited) and redraw its Output and Timeline from the run. */
@@ -308,9 +314,7 @@ export async function run(set) {
       result.type === "watchdog" ? TEXT.watchdog
       : result.type === "stopped" ? TEXT.stopped
       : TEXT.failed + result.message;
-    const [, outputPanel] = panels(set);
-    keepOriginal(outputPanel);
-    outputPanel.querySelector("pre > code").textContent = `$ python ${state.path}\n[${result.type}] ${message}\n`;
+    showOutput(set, `$ python ${state.path}\n[${result.type}] ${message}\n`);
     state.status.textContent = message;
   }
   set.runnerResult = answer;

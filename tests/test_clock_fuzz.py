@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from asyncio_notes.devtools import clock_fuzz
 
 SEED = 20261202
 COUNT = 40
 
 
+@pytest.mark.timeout(300)  # ~10 s; repeated real runs take longer on a loaded machine
 def test_virtual_and_real_clocks_agree_on_random_programs() -> None:
     failures = clock_fuzz.run(SEED, COUNT)
     assert not failures, f"seed {SEED}: {len(failures)} of {COUNT} programs differ\n\n" + (

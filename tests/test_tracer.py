@@ -432,3 +432,25 @@ def test_the_cli_shows_a_task_exception_that_was_never_retrieved(tmp_path: Path)
     assert proc.returncode == 0 and proc.stdout.startswith("---")
     assert "Task exception was never retrieved" in proc.stderr
     assert "ValueError: lost" in proc.stderr
+
+
+def test_a_trace_interrupted_before_its_answer_does_not_confuse_the_next(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ctrl-C (or a test's timeout) between sending a request to the fork server and reading
+    its answer left that answer for the next trace, which then waited for the wrong child."""
+    example = REPO / "examples/ch02/sequential.py"
+    expected = trace_script(example)
+    server = process_pool._fork_server(sys.executable)
+    real_get = server.started.get
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        monkeypatch.setattr(server.started, "get", real_get)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(server.started, "get", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        trace_script(example)
+    assert process_pool._fork_server(sys.executable) is server, "the same server goes on"
+    for _ in range(3):
+        assert trace_script(example) == expected

@@ -14,6 +14,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import gc
+import itertools
 import json
 import os
 import queue
@@ -103,8 +104,10 @@ class _ForkServer:
     """An interpreter that has imported asyncio and this module once and forks a child per trace,
     so that a trace costs a fork instead of an interpreter start-up (about ten times less).
 
-    Protocol, one JSON object per line: we send {"args", "stdout", "stderr"}; it answers
-    {"started": pid}, and {"exited": pid, "status": code} when that child has ended."""
+    Protocol, one JSON object per line: we send {"id", "args", "cwd", "env", "stdout", "stderr"};
+    it answers {"started": pid, "id": id}, and {"exited": pid, "status": code} when that child
+    has ended. The id pairs each answer with its request even when a caller was interrupted
+    (Ctrl-C, a test's timeout) between sending one and reading its answer."""
 
     def __init__(self, python: str) -> None:
         self.process = subprocess.Popen(
@@ -117,8 +120,10 @@ class _ForkServer:
             encoding="utf-8",
         )
         self.requests = threading.Lock()  # one request at a time, so answers come in order
-        self.started: queue.Queue[int | None] = queue.Queue()
+        self.started: queue.Queue[tuple[int, int] | None] = queue.Queue()  # (id, pid)
+        self.ids = itertools.count()
         self.exits: dict[int, int] = {}
+        self.abandoned: set[int] = set()  # children nobody waits for any more
         self.changed = threading.Condition()
         self.alive = True
         threading.Thread(target=self._read_answers, daemon=True).start()
@@ -128,10 +133,13 @@ class _ForkServer:
         for line in self.process.stdout:
             answer = json.loads(line)
             if "started" in answer:
-                self.started.put(answer["started"])
+                self.started.put((answer["id"], answer["started"]))
             else:
                 with self.changed:
-                    self.exits[answer["exited"]] = answer["status"]
+                    if answer["exited"] in self.abandoned:
+                        self.abandoned.discard(answer["exited"])
+                    else:
+                        self.exits[answer["exited"]] = answer["status"]
                     self.changed.notify_all()
         with self.changed:
             self.alive = False
@@ -140,6 +148,7 @@ class _ForkServer:
 
     def run(self, args: list[str], files: dict[str, str], limit: float, cwd: Path) -> int | None:
         request = {
+            "id": next(self.ids),
             "args": args,
             "cwd": str(cwd),
             "env": child_env(cwd),
@@ -151,18 +160,29 @@ class _ForkServer:
                 assert self.process.stdin is not None
                 self.process.stdin.write(json.dumps(request) + "\n")
                 self.process.stdin.flush()
-                pid = self.started.get(timeout=_KILL_GRACE * 10)
+                pid = None
+                while (answer := self.started.get(timeout=_KILL_GRACE * 10)) is not None:
+                    if answer[0] == request["id"]:  # an earlier caller's answer is dropped
+                        pid = answer[1]
+                        break
             except (OSError, queue.Empty):
                 pid = None
         if pid is None:
             raise _ServerGone
         with self.changed:
-            if not self.changed.wait_for(lambda: pid in self.exits or not self.alive, limit):
-                _kill_group(pid)  # faulthandler in the child should have ended it
-                self.changed.wait_for(lambda: pid in self.exits or not self.alive, _KILL_GRACE)
-                self.exits.pop(pid, None)
-                return None
-            return self.exits.pop(pid, None)
+            try:
+                ended = self.changed.wait_for(lambda: pid in self.exits or not self.alive, limit)
+                if not ended:
+                    _kill_group(pid)  # faulthandler in the child should have ended it
+                    self.changed.wait_for(lambda: pid in self.exits or not self.alive, _KILL_GRACE)
+            except BaseException:
+                _kill_group(pid)  # interrupted: the child must not outlive its trace
+                raise
+            finally:
+                if pid not in self.exits and self.alive:
+                    self.abandoned.add(pid)  # its exit, when it comes, is nobody's
+            status = self.exits.pop(pid, None)
+            return status if ended else None
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
@@ -214,7 +234,7 @@ def serve() -> None:
                     _run_forked(json.loads(line))
                 with contextlib.suppress(OSError):  # both sides, whichever runs first
                     os.setpgid(pid, pid)
-                _answer({"started": pid})
+                _answer({"started": pid, "id": json.loads(line)["id"]})
         _reap_children()
 
 

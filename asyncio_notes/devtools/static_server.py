@@ -7,6 +7,7 @@ weights honest (Lighthouse charges for bytes on the wire) and the 404 tests abou
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gzip
 import http.server
@@ -44,7 +45,9 @@ class PagesHandler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(body)
+            # A browser that navigates away drops the download: not the server's problem.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(body)
 
     def do_GET(self) -> None:
         path = Path(self.translate_path(self.path))

@@ -2,7 +2,7 @@
 Web Worker; overrides/assets/javascripts/runner-worker.mjs) exactly as the build does in a child
 process, and return the page's Output text and Timeline block.
 
-The same functions make both results: instrument.run_traced and trace_result (the run),
+The same functions make both results: script.run_traced and trace_result (the run),
 parent.finish (stderr normalized, the error message), render.output and render.gantt (the page).
 Examples and their helpers sit in the working directory at their site paths (examples/chNN/x.py),
 so paths print as in the build. Stdlib only; it also runs on CPython (tests/test_browser_runner.py).
@@ -18,8 +18,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from asyncio_notes.engine.instrument import run_traced, trace_result
 from asyncio_notes.engine.parent import finish
+from asyncio_notes.engine.script import run_traced, trace_result
 from asyncio_notes.engine.trace import printed_lines
 from asyncio_notes.render.output import output_text, timeline_block
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from asyncio_notes.engine.instrument import LINE_COST
+from asyncio_notes.engine.cpu import LINE_COST
 from asyncio_notes.engine.parent import trace_script
 from asyncio_notes.paths import REPO
 from tests.test_tracer import find_python

@@ -14,7 +14,7 @@ import pytest
 
 from asyncio_notes import browser
 from asyncio_notes.engine import loop as virtual_loop
-from asyncio_notes.engine.instrument import run_traced
+from asyncio_notes.engine.script import run_traced
 from asyncio_notes.paths import REPO
 from asyncio_notes.render.output import fold_stdlib_frames, output_text
 from asyncio_notes.sitebuild import runner_bundle

@@ -133,7 +133,7 @@ DURATION = r"\d+\.\d{4}"  # as util.async_timed and measure_by_hand.py print the
 
 def to_ms(value: Any) -> Any:
     """Times rounded to milliseconds: sleeps are exact, and the lines of code that ran around them
-    add microseconds (1 µs each, instrument.LINE_COST; tests/test_cpu_cost.py checks those)."""
+    add microseconds (1 µs each, cpu.LINE_COST; tests/test_cpu_cost.py checks those)."""
     if isinstance(value, float):
         return round(value, 3)
     if isinstance(value, list):

@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from asyncio_notes.engine.instrument import run_traced, trace_result
+from asyncio_notes.engine.script import run_traced, trace_result
 
 # Where the package is imported from: not part of the script's sys.path.
 _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent.parent)

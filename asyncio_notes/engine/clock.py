@@ -5,7 +5,7 @@ module's clock functions and for threads that sleep. The model, in the manner of
 simulation:
 
 * The loop's own code costs zero virtual time. The tracer charges CPU work to this clock: 1 µs
-  for each line of the script's own code that a task runs (instrument.py, CpuMeter).
+  for each line of the script's own code that a task runs (cpu.py, CpuMeter).
 * When nothing is ready, the loop jumps straight to the next timer (Trio's MockClock "autojump").
   Timers due at the same instant fire first in, first out: they are ordered by (when, sequence).
 * A blocking `time.sleep(x)` in the loop's thread advances the clock by x while the loop is blocked.
@@ -125,7 +125,7 @@ class VirtualClock:
 
     def __init__(self, start: float = 0.0, *, time_limit: float = math.inf) -> None:
         self.now = float(start)
-        # How often time moved by waiting; CPU cost (instrument.CpuMeter) moves `now` alone.
+        # How often time moved by waiting; CPU cost (cpu.CpuMeter) moves `now` alone.
         self.waits = 0
         self.time_limit = time_limit
         self._cond = threading.Condition()

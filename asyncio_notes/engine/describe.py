@@ -90,3 +90,60 @@ def describe_pending_tasks(loop: asyncio.AbstractEventLoop) -> str:
         return "No task is pending: the loop waits for a future that nobody will complete."
     lines = [f"  - {describe_task(task)}" for task in tasks]
     return "Pending tasks:\n" + "\n".join(lines)
+
+
+def callable_name(func: Any) -> str:
+    func = getattr(func, "func", func)  # functools.partial, as asyncio.to_thread uses
+    return getattr(func, "__qualname__", None) or type(func).__name__
+
+
+def describe_awaitable(value: Any, labels: Any) -> str:
+    """What a future stands for: `Task-2`, `gather(Task-2, Task-3)`, `sleep(1)`, `future`."""
+    if isinstance(value, asyncio.Task):
+        return value.get_name()
+    if isinstance(value, asyncio.Future):
+        if value in labels:
+            return labels[value]
+        children = getattr(value, "_children", None)  # a gather() future
+        if children is not None:
+            return f"gather({', '.join(describe_awaitable(c, labels) for c in children)})"
+        return "future"
+    if asyncio.iscoroutine(value):
+        return describe_coroutine(value)
+    return type(value).__name__
+
+
+def describe_wait(coro: Any, yielded: Any, labels: Any) -> str:
+    """What a suspended task waits on: the asyncio call its own code made, or the future."""
+    frame_owner = coro
+    while frame_owner is not None:
+        frame = getattr(frame_owner, "cr_frame", None) or getattr(frame_owner, "gi_frame", None)
+        if frame is None:
+            break
+        if Path(frame.f_code.co_filename).parent == _ASYNCIO_DIR:
+            return _describe_asyncio_call(frame, yielded, labels)
+        frame_owner = getattr(frame_owner, "cr_await", None) or getattr(
+            frame_owner, "gi_yieldfrom", None
+        )
+    if yielded is None:
+        return "sleep(0)"  # a bare yield: the task only gave other tasks a turn
+    return describe_awaitable(yielded, labels)
+
+
+def _describe_asyncio_call(frame: FrameType, yielded: Any, labels: Any) -> str:
+    """`sleep(1)`, `wait_for(Task-2, timeout=1)`, `to_thread(work)`, `Event.wait()`, ..."""
+    name = frame.f_code.co_qualname
+    values = frame.f_locals
+    if name == "sleep":
+        return f"sleep({values.get('delay')!r})"
+    if name == "wait_for":
+        target = describe_awaitable(values.get("fut"), labels)
+        return f"wait_for({target}, timeout={values.get('timeout')!r})"
+    if name == "to_thread":
+        return f"to_thread({callable_name(values.get('func'))})"
+    if name == "wait":
+        futures = ", ".join(describe_awaitable(f, labels) for f in values.get("fs", ()))
+        return f"wait({futures})"
+    if name.endswith(".__aexit__"):  # e.g. the end of `async with asyncio.TaskGroup()`
+        return name.removesuffix(".__aexit__")
+    return f"{name}()"

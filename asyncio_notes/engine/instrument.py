@@ -7,19 +7,7 @@ How a run is observed (in-process patches; nothing in the script changes):
 * `loop.call_soon` notes when a task's wake-up is scheduled: from then on it is ready;
 * `print` is recorded with the time and the current task, then printed as usual.
 
-CPU work costs virtual time (`CpuMeter`): under the virtual clock, every line of the script's own
-code (files in the script's folder) that runs during a task step moves the clock on by LINE_COST,
-1 µs. The cost is counted, not measured, so the trace is the same on every machine and run. Line
-events are counted with sys.settrace, which CPython 3.11-3.14 and Pyodide all have (sys.monitoring
-is 3.12+). The count is made the same on each version: a line an exception passes through is not
-counted twice (3.13+ reports it again), nor the entry into a comprehension's own frame (3.11 has
-one, 3.12+ inline it); tests/test_cpu_cost.py compares traces across versions (Pyodide 3.14 gave
-the same counts as 3.12 and 3.13 when checked by hand). Only the loop's thread is counted: executor
-threads are outside work, which the clock models itself (clock.py). A line costs the same whatever
-it does: `total += i` and a call that takes a second in C are both 1 µs; blocking calls are
-`time.sleep` or not modelled.
-
-`run_traced(path)` is the whole run: the script as `__main__` under the virtual (or real) clock.
+CPU work costs virtual time: see cpu.py. script.py runs a whole script under this tracer.
 """
 
 from __future__ import annotations
@@ -29,28 +17,25 @@ import builtins
 import collections.abc
 import contextlib
 import io
-import os
 import re
 import sys
 import threading
-import time
-import traceback
-import types
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from asyncio_notes.engine.clock import DeadlockError, SpinError, TimeLimitError
-from asyncio_notes.engine.describe import describe_coroutine
-from asyncio_notes.engine.loop import VirtualEventLoop, installed
+from asyncio_notes.engine.cpu import CpuMeter
+from asyncio_notes.engine.describe import (
+    callable_name,
+    describe_awaitable,
+    describe_coroutine,
+    describe_wait,
+)
+from asyncio_notes.engine.loop import VirtualEventLoop
 
 ENGINE_DIR = Path(__file__).resolve().parent
-# Virtual seconds one line of the script's own code costs (see the module docstring).
-LINE_COST = 1e-6
-# Comprehensions that 3.11 runs in frames of their own and 3.12+ inline (PEP 709).
-_INLINED = {"<listcomp>", "<dictcomp>", "<setcomp>"}
 # asyncio.run's own clean-up tasks are not part of the example.
 _INTERNAL_COROUTINES = {"shutdown_asyncgens", "shutdown_default_executor"}
 
@@ -82,49 +67,6 @@ class _TaskRecord:
     ready: list[list[float]] = field(default_factory=list)
     order: list[int] = field(default_factory=list)  # each step's place among all steps of the run
     ready_since: float | None = None
-
-
-class CpuMeter:
-    """Charges LINE_COST of virtual time for each line that runs, in the script's own files,
-    while a task step runs in the thread that installed it."""
-
-    def __init__(self, clock: Any, folder: Path) -> None:
-        self.clock = clock
-        self.folder = str(folder.resolve())
-        self.steps = 0  # task steps running (an eager task's first step runs inside another's)
-        self._own: dict[str, bool] = {}
-        self._raised_at: tuple[types.FrameType, int] | None = None
-        self._entered: types.FrameType | None = None
-
-    def _on_call(self, frame: types.FrameType, event: str, arg: Any) -> Any:
-        filename = frame.f_code.co_filename
-        own = self._own.get(filename)
-        if own is None:
-            own = self._own[filename] = os.path.dirname(os.path.abspath(filename)) == self.folder
-        if own and frame.f_code.co_name in _INLINED:
-            # 3.11 enters the comprehension's own frame on its line, which 3.12+ (running it inline)
-            # does not report again; each round's line comes in both.
-            self._entered = frame
-        return self._on_line if own else None
-
-    def _on_line(self, frame: types.FrameType, event: str, arg: Any) -> Any:
-        if event == "line":
-            # 3.13+ repeats the line an exception passed through (3.11 and 3.12 do not).
-            repeated = self._raised_at == (frame, frame.f_lineno) or self._entered is frame
-            if self.steps and not repeated:
-                self.clock.now += LINE_COST
-            self._entered = None
-        self._raised_at = (frame, frame.f_lineno) if event == "exception" else None
-        return self._on_line
-
-    @contextlib.contextmanager
-    def installed(self) -> Iterator[None]:
-        previous = sys.gettrace()
-        sys.settrace(self._on_call)
-        try:
-            yield
-        finally:
-            sys.settrace(previous)
 
 
 class _TracedCoroutine(collections.abc.Coroutine):  # type: ignore[type-arg]
@@ -327,7 +269,7 @@ class _Tracer:
         def traced_shield(arg: Any) -> Any:
             outer = shield(arg)
             if outer is not arg:
-                self.labels[outer] = f"shield({_describe_awaitable(arg, self.labels)})"
+                self.labels[outer] = f"shield({describe_awaitable(arg, self.labels)})"
             return outer
 
         return traced_shield
@@ -335,7 +277,7 @@ class _Tracer:
     def patched_run_in_executor(self, run_in_executor: Callable[..., Any]) -> Callable[..., Any]:
         def traced_run_in_executor(loop: Any, executor: Any, func: Any, *args: Any) -> Any:
             future = run_in_executor(loop, executor, func, *args)
-            self.labels[future] = f"run_in_executor({_callable_name(func)})"
+            self.labels[future] = f"run_in_executor({callable_name(func)})"
             return future
 
         return traced_run_in_executor
@@ -383,7 +325,9 @@ class _Tracer:
                 meter.steps -= 1
         end = self.loop_now()
         record.steps.append([start, end])
-        record.waits.append({"start": end, "end": None, "on": _describe_wait(coro, yielded, self)})
+        record.waits.append(
+            {"start": end, "end": None, "on": describe_wait(coro, yielded, self.labels)}
+        )
         return yielded
 
     def finish(self, record: _TaskRecord, start: float, outcome: str, **values: str) -> None:
@@ -446,150 +390,3 @@ def _safe_repr(value: Any) -> str:
         return repr(value)
     except Exception as exc:  # a broken __repr__ must not break the trace
         return f"<repr failed: {type(exc).__name__}>"
-
-
-def _callable_name(func: Any) -> str:
-    func = getattr(func, "func", func)  # functools.partial, as asyncio.to_thread uses
-    return getattr(func, "__qualname__", None) or type(func).__name__
-
-
-_ASYNCIO_DIR = str(Path(asyncio.__file__).parent)
-
-
-def _describe_awaitable(value: Any, labels: Any) -> str:
-    """What a future stands for: `Task-2`, `gather(Task-2, Task-3)`, `sleep(1)`, `future`."""
-    if isinstance(value, asyncio.Task):
-        return value.get_name()
-    if isinstance(value, asyncio.Future):
-        if value in labels:
-            return labels[value]
-        children = getattr(value, "_children", None)  # a gather() future
-        if children is not None:
-            return f"gather({', '.join(_describe_awaitable(c, labels) for c in children)})"
-        return "future"
-    if asyncio.iscoroutine(value):
-        return describe_coroutine(value)
-    return type(value).__name__
-
-
-def _describe_wait(coro: Any, yielded: Any, tracer: _Tracer) -> str:
-    """What a suspended task waits on: the asyncio call its own code made, or the future."""
-    frame_owner = coro
-    while frame_owner is not None:
-        frame = getattr(frame_owner, "cr_frame", None) or getattr(frame_owner, "gi_frame", None)
-        if frame is None:
-            break
-        if os.path.dirname(frame.f_code.co_filename) == _ASYNCIO_DIR:
-            return _describe_asyncio_call(frame, yielded, tracer)
-        frame_owner = getattr(frame_owner, "cr_await", None) or getattr(
-            frame_owner, "gi_yieldfrom", None
-        )
-    if yielded is None:
-        return "sleep(0)"  # a bare yield: the task only gave other tasks a turn
-    return _describe_awaitable(yielded, tracer.labels)
-
-
-def _describe_asyncio_call(frame: types.FrameType, yielded: Any, tracer: _Tracer) -> str:
-    """`sleep(1)`, `wait_for(Task-2, timeout=1)`, `to_thread(work)`, `Event.wait()`, ..."""
-    name = frame.f_code.co_qualname
-    values = frame.f_locals
-    if name == "sleep":
-        return f"sleep({values.get('delay')!r})"
-    if name == "wait_for":
-        target = _describe_awaitable(values.get("fut"), tracer.labels)
-        return f"wait_for({target}, timeout={values.get('timeout')!r})"
-    if name == "to_thread":
-        return f"to_thread({_callable_name(values.get('func'))})"
-    if name == "wait":
-        futures = ", ".join(_describe_awaitable(f, tracer.labels) for f in values.get("fs", ()))
-        return f"wait({futures})"
-    if name.endswith(".__aexit__"):  # e.g. the end of `async with asyncio.TaskGroup()`
-        return name.removesuffix(".__aexit__")
-    return f"{name}()"
-
-
-def run_traced(
-    path: Path,
-    *,
-    real: bool = False,
-    time_limit: float = 3600.0,
-    wait_for_threads: bool = True,
-    output_limit: int | None = None,
-) -> tuple[dict[str, Any], dict[str, str] | None]:
-    """Run the script at `path` as `__main__` under the tracer; return the trace (without
-    `script`, `python` and `stderr`) and how it failed (None if it did not)."""
-    with contextlib.ExitStack() as stack:
-        if real:
-            tracer = _Tracer(time.perf_counter, output_limit)
-        else:
-            virtual = stack.enter_context(installed(time_limit=time_limit))
-            meter = CpuMeter(virtual, path.parent)
-            tracer = _Tracer(lambda: virtual.now, meter, output_limit)
-            stack.enter_context(meter.installed())
-        stack.enter_context(tracer.install())
-        error = run_script(path)
-        if wait_for_threads:
-            # The script ends, as `python script.py` does, once its threads have finished
-            # (executor workers included); their prints belong to the trace.
-            threading._shutdown()  # type: ignore[attr-defined]
-        return tracer.trace(tracer.clock()), error
-
-
-def trace_result(
-    display: str, clock: str, trace: dict[str, Any], error: dict[str, str] | None
-) -> dict[str, Any]:
-    """What a run reports, for parent.finish(): the trace plus the script's name as shown, the
-    Python version, where this Python's stdlib is (to shorten paths) and how the run failed."""
-    return {
-        "script": display,
-        "python": f"{sys.version_info.major}.{sys.version_info.minor}",
-        "clock": clock,
-        **trace,
-        "stdlib": os.path.dirname(os.__file__),
-        "error": error,
-    }
-
-
-def run_script(path: Path) -> dict[str, str] | None:
-    """Run the script as __main__; report how it failed, printing its traceback as Python would."""
-    code = compile(path.read_bytes(), str(path), "exec")
-    # Debug mode keeps this many frames of where coroutines and tasks were created; count ours
-    # (all below the example's, and dropped from the output) so that the example's all stay.
-    depth = asyncio.constants.DEBUG_STACK_DEPTH
-    asyncio.constants.DEBUG_STACK_DEPTH += len(traceback.extract_stack())
-    module = types.ModuleType("__main__")
-    module.__file__ = str(path)
-    module.__builtins__ = __builtins__  # type: ignore[attr-defined]
-    main = sys.modules.get("__main__")
-    sys.modules["__main__"] = module
-    try:
-        return _exec_script(code, module)
-    finally:
-        # The browser runs many scripts in one interpreter: leave it as it was.
-        asyncio.constants.DEBUG_STACK_DEPTH = depth
-        if main is not None:
-            sys.modules["__main__"] = main
-
-
-def _exec_script(code: types.CodeType, module: types.ModuleType) -> dict[str, str] | None:
-    try:
-        exec(code, module.__dict__)
-    except SystemExit as exc:
-        if exc.code in (None, 0):
-            return None
-        if not isinstance(exc.code, int):
-            print(exc.code, file=sys.__stderr__)
-        return {"kind": "exit", "type": "SystemExit", "detail": str(exc.code)}
-    except BaseException as exc:
-        kinds = {
-            DeadlockError: "deadlock",
-            TimeLimitError: "time_limit",
-            SpinError: "spin",
-            OutputLimitError: "output_limit",
-        }
-        if type(exc) in kinds:
-            return {"kind": kinds[type(exc)], "type": type(exc).__name__, "detail": str(exc)}
-        text = "".join(traceback.format_exception(exc.with_traceback(exc.__traceback__.tb_next)))
-        sys.stderr.write(text)
-        return {"kind": "exception", "type": type(exc).__name__, "detail": text}
-    return None

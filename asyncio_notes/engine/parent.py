@@ -90,7 +90,7 @@ def trace_script(
 def finish(
     result: dict, stderr: str, root: Path, raise_limits: dict[str, str] | None = None
 ) -> tuple[Trace, str | None]:
-    """A run's report (instrument.trace_result) and its stderr -> the trace as published and,
+    """A run's report (script.trace_result) and its stderr -> the trace as published and,
     if the run failed, the message that says so. The build and the browser both finish here.
     `raise_limits`: see trace_script (None: nothing the reader runs can raise a limit)."""
     stdlib = result.pop("stdlib")

@@ -25,8 +25,10 @@ from asyncio_notes.render.output import output_text, timeline_block
 
 # Characters of printed output a run may produce before it is stopped (about 200 KB).
 OUTPUT_LIMIT = 200_000
-# Virtual seconds, as in the build (engine/parent.py trace_script).
-TIME_LIMIT = 3600.0
+# Virtual seconds: ten minutes, far beyond any chapter example. Lower than the build's hour, so a
+# runaway `while True: await asyncio.sleep(1)` meets this limit within about a second of real time
+# in WebAssembly, even on a busy machine, long before the real-time watchdog (runner.mjs).
+TIME_LIMIT = 600.0
 
 
 @contextlib.contextmanager

@@ -47,10 +47,10 @@ def cpu_bound() -> dict:
 def test_a_long_loop_delays_the_task_that_is_due(cpu_bound: dict) -> None:
     main, ticker = cpu_bound["tasks"]
     counting = max(main["steps"], key=lambda step: step[1] - step[0])
-    # count_up(200_000): a `for` line and a `+=` line per round, 1 µs each.
-    assert counting[1] - counting[0] == pytest.approx(0.4, abs=0.001)
+    # count_up(50_000): a `for` line and a `+=` line per round, 1 µs each.
+    assert counting[1] - counting[0] == pytest.approx(0.1, abs=0.001)
     (tick,) = [p for p in cpu_bound["prints"] if p["task"] == ticker["name"]]
-    assert tick["time"] >= counting[1] >= 0.4
+    assert tick["time"] >= counting[1] >= 0.1
     # Due after 1 ms, the ticker is ready from then until the loop is free again.
     woken = ticker["ready"][-1]
     assert woken[0] == pytest.approx(0.001, abs=1e-4) and woken[1] >= counting[1]

@@ -19,12 +19,12 @@ async def main() -> None:
     tick = asyncio.create_task(ticker())
     await asyncio.sleep(0)  # let ticker start its sleep
     print("counting...")
-    total = count_up(200_000)
+    total = count_up(50_000)
     print(f"counted to {total}")
     await tick
 
 
 asyncio.run(main())
 #> counting...
-#> counted to 19999900000
+#> counted to 1249975000
 #> tick (due after 1 ms)

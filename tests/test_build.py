@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from asyncio_notes.devtools.build import BuildError, build_site
-from asyncio_notes.sitebuild.catalog import REPO
+from asyncio_notes.paths import REPO
 
 
 def snapshot(root: Path) -> dict[str, str]:

@@ -17,7 +17,8 @@ from pytest_examples import CodeExample, EvalExample
 from asyncio_notes.engine.loop import installed
 from asyncio_notes.engine.parent import trace_script
 from asyncio_notes.engine.trace import printed_lines
-from asyncio_notes.sitebuild.catalog import HELPER_MODULES, REPO, example_files, relative
+from asyncio_notes.paths import REPO
+from asyncio_notes.sitebuild.catalog import HELPER_MODULES, example_files, relative
 from tests.pytest_examples_adapter import as_the_build_runs, chronological_prints, example_failure
 
 EXAMPLES = example_files()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from asyncio_notes.sitebuild.catalog import REPO
+from asyncio_notes.paths import REPO
 from asyncio_notes.sitebuild.includes import include_problems
 
 

@@ -12,10 +12,8 @@ import os
 import sys
 from pathlib import Path
 
+from asyncio_notes.engine.instrument import PACKAGE_ROOT
 from asyncio_notes.engine.script import run_traced, trace_result
-
-# Where the package is imported from: not part of the script's sys.path.
-_PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent.parent)
 
 
 def child_main(argv: list[str]) -> None:
@@ -26,7 +24,7 @@ def child_main(argv: list[str]) -> None:
         faulthandler.dump_traceback_later(float(timeout), exit=True, file=dump)
         sys.argv = [display]
         # As `python script.py`: its directory first (not the engine's), and not this package's.
-        sys.path[:] = [str(path.parent), *(p for p in sys.path[1:] if p != _PACKAGE_ROOT)]
+        sys.path[:] = [str(path.parent), *(p for p in sys.path[1:] if p != PACKAGE_ROOT)]
         trace, error = run_traced(path, real=clock == "real", time_limit=float(time_limit))
         faulthandler.cancel_dump_traceback_later()
     if not Path(dump_file).stat().st_size:

@@ -36,6 +36,8 @@ from asyncio_notes.engine.describe import (
 from asyncio_notes.engine.loop import VirtualEventLoop
 
 ENGINE_DIR = Path(__file__).resolve().parent
+# The folder the asyncio_notes package is imported from (children get it as PYTHONPATH).
+PACKAGE_ROOT = str(ENGINE_DIR.parent.parent)
 # asyncio.run's own clean-up tasks are not part of the example.
 _INTERNAL_COROUTINES = {"shutdown_asyncgens", "shutdown_default_executor"}
 

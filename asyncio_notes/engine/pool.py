@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from asyncio_notes.engine.child import child_main
+from asyncio_notes.engine.instrument import ENGINE_DIR, PACKAGE_ROOT
 
 # Seconds to wait for the fork server to answer, and for a killed child to be reaped.
 _KILL_GRACE = 3.0
@@ -45,15 +46,11 @@ CHILD_ENV = {
     "TZ": "UTC",
     "PATH": os.defpath,
 }
-# Children run the engine's files as scripts, not with -m: runpy's frames would show in the
-# tracebacks and debug-mode stacks of the traced script, which a plain `python script.py` lacks.
-_ENGINE_DIR = Path(__file__).resolve().parent
-_PACKAGE_ROOT = str(_ENGINE_DIR.parent.parent)
 
 
 def child_env(home: Path | None = None) -> dict[str, str]:
     """CHILD_ENV, with the engine importable and HOME (and TMPDIR) at `home`."""
-    env = {**CHILD_ENV, "PYTHONPATH": _PACKAGE_ROOT}
+    env = {**CHILD_ENV, "PYTHONPATH": PACKAGE_ROOT}
     if home is not None:
         env["HOME"] = env["TMPDIR"] = str(home)
     return env
@@ -82,7 +79,9 @@ def _spawn_child(
 ) -> int | None:
     with open(files["stdout.txt"], "wb") as stdout, open(files["stderr.txt"], "wb") as stderr:
         child = subprocess.Popen(
-            [python, str(_ENGINE_DIR / "child.py"), *args],
+            # The engine's file as a script, not -m: runpy's frames would show in the traced
+            # script's tracebacks and debug-mode stacks, which a plain `python script.py` lacks.
+            [python, str(ENGINE_DIR / "child.py"), *args],
             cwd=cwd,
             env=child_env(cwd),
             stdin=subprocess.DEVNULL,
@@ -115,7 +114,7 @@ class _ForkServer:
 
     def __init__(self, python: str) -> None:
         self.process = subprocess.Popen(
-            [python, str(_ENGINE_DIR / "pool.py"), "--serve"],
+            [python, str(ENGINE_DIR / "pool.py"), "--serve"],
             env=child_env(),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

@@ -16,8 +16,12 @@ SHOW_ALL_TAB_PANELS = ".tabbed-set > .tabbed-content > .tabbed-block { display: 
 NO_TRANSITIONS = (
     "*, *::before, *::after { transition: none !important; animation: none !important }"
 )
-_START_AXE = """context => {
-  window.__axeResults = axe.run(context || document, {resultTypes: ["violations"]})
+# The rules whose result depends on the colour scheme: the only ones worth a second run in the
+# other scheme (color-contrast is also the one that costs most).
+COLOUR_RULES = ["color-contrast", "link-in-text-block"]
+_START_AXE = """([context, rules]) => {
+  const options = {resultTypes: ["violations"], ...(rules ? {runOnly: rules} : {})}
+  window.__axeResults = axe.run(context || document, options)
     .then(r => r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => ({
       target: n.target, summary: n.failureSummary}))})))
 }"""
@@ -33,10 +37,12 @@ def axe_script() -> str | None:
     return Axe().axe_script
 
 
-def start_axe(page, context: dict | None = None) -> None:
-    """Start axe on the page (or the part `context` names) without waiting for it."""
-    page.evaluate(axe_script())
-    page.evaluate(_START_AXE, context)
+def start_axe(page, context: dict | None = None, rules: list[str] | None = None) -> None:
+    """Start axe on the page (or the part `context` names; only `rules` if given) without
+    waiting for it. The script is injected once per document."""
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.evaluate(axe_script())
+    page.evaluate(_START_AXE, [context, rules])
 
 
 def blocking(page, where: str) -> list[str]:

@@ -1,12 +1,16 @@
 """The built site in a real browser (Chromium through Playwright), every page in both languages.
 
-- Each page is loaded once per scheme (light, dark) and, there: it loads without console errors,
-  failed requests or requests to any other host; every Mermaid diagram renders (its tab clicked
-  first); axe-core finds no serious or critical violation (tests/axe_check.py); full-page
-  screenshots at 1280 px and, in the light scheme, at a phone's 390 px go to screenshots/, where
-  nothing may be wider than the phone; in the light scheme every code block has a copy button
-  that copies it. No page downloads the search index or worker before the reader opens search.
-  The language switcher, clicked (light scheme), lands on the same page in the other language.
+- One test per page, for both its languages (so parallel workers share the pages out). Each page
+  is loaded once: it loads without console errors, failed requests or requests to any other
+  host; every Mermaid diagram renders (its tab clicked first); full-page screenshots at 1280 px
+  and at a phone's 390 px go to screenshots/, where nothing may be wider than the phone; every
+  code block has a copy button, and the first one copies its block. Then the reader's palette
+  toggle switches it to the dark scheme: the diagrams stay drawn, and a dark screenshot is taken.
+  axe-core finds no serious or critical violation (tests/axe_check.py): every rule in the dark
+  scheme, and the colour rules again after toggling back to light. No page downloads the search
+  index or worker before the reader opens search. The zh page's language switcher, clicked,
+  lands on the same page in English (that is how the en page is loaded); the en page's switcher
+  points back to the zh page. A page opened with a dark system scheme starts dark.
 - Search finds Chinese words on the Chinese site and English words on the English one, and only
   offers pages of the language being read; ?q= and ?h= work.
 - With JavaScript off, text and code are readable and diagrams say why they are not shown.
@@ -26,9 +30,16 @@ from urllib.parse import urlparse
 
 import pytest
 
-from asyncio_notes.devtools.chromium import open_diagram_tabs
+from asyncio_notes.devtools.chromium import DIAGRAM_TAB, mark_diagram_tabs, open_diagram_tabs
 from asyncio_notes.paths import REPO
-from tests.axe_check import NO_TRANSITIONS, SHOW_ALL_TAB_PANELS, axe_script, blocking, start_axe
+from tests.axe_check import (
+    COLOUR_RULES,
+    NO_TRANSITIONS,
+    SHOW_ALL_TAB_PANELS,
+    axe_script,
+    blocking,
+    start_axe,
+)
 from tests.conftest import BuiltSite
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
@@ -220,11 +231,11 @@ def wait_for_diagrams(page, expected: int) -> list[str]:
     return []
 
 
-def screenshot(page, page_info: SitePage, name: str) -> None:
+def screenshot(page, page_info: SitePage, name: str, *, full_page: bool = True) -> None:
     # JPEG: a full-page PNG of the chapter takes the browser several times longer to encode.
     out = SCREENSHOTS / page_info.lang / f"{page_info.slug}-{name}.jpg"
     out.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(out), full_page=True, type="jpeg", quality=80)
+    page.screenshot(path=str(out), full_page=full_page, type="jpeg", quality=80)
 
 
 def copy_button_problems(page, info: SitePage) -> list[str]:
@@ -267,79 +278,142 @@ def phone_problems(page, info: SitePage) -> list[str]:
 
 
 def switcher_problems(page, info: SitePage, site: str) -> list[str]:
-    """The language switcher, clicked, lands on the same page in the other language."""
-    lang = "zh" if info.lang == "en" else "en"
+    """The zh page's language switcher, clicked, lands on the same page in English."""
     page.hover(".md-header__option .md-select")
-    page.locator(f".md-select__link[hreflang={lang}]").click()
+    page.locator(".md-select__link[hreflang=en]").click()
     try:
         page.wait_for_url(site + info.other, timeout=10_000)
     except PlaywrightTimeout:
-        return [f"the {lang} switcher went to {page.url}, not /{info.other}"]
-    if page.evaluate("document.documentElement.lang") != lang:
-        return [f"/{info.other}: <html lang> is not {lang!r}"]
+        return [f"the en switcher went to {page.url}, not /{info.other}"]
+    page.wait_for_load_state("load")
+    if page.evaluate("document.documentElement.lang") != "en":
+        return [f"/{info.other}: <html lang> is not 'en'"]
     return []
 
 
-def page_problems(page, info: SitePage, site: str, watch: Watch, scheme: str) -> list[str]:
-    """Load one page and look at everything a reader would meet there; see the module docstring."""
-    visit(page, site, info.path, watch)
+def switches_back_problems(page, info: SitePage, site: str) -> list[str]:
+    """The en page's switcher points to the same page in Chinese (the click is checked the
+    other way round, and follows the same kind of link)."""
+    href = page.locator(".md-select__link[hreflang=zh]").evaluate("a => a.href")
+    return [] if href == site + info.other else [f"the zh switcher points to {href}"]
+
+
+def toggle_scheme(page, want: str) -> list[str]:
+    """Click the header's palette toggle, as a reader would; `want`: "slate" or "default"."""
+    page.locator("form[data-md-component=palette] label:visible").click()
+    try:
+        page.wait_for_function(f"document.body.dataset.mdColorScheme === {want!r}", timeout=5000)
+    except PlaywrightTimeout:
+        got = page.evaluate("document.body.dataset.mdColorScheme")
+        return [f"the palette toggle left the scheme {got!r}, not {want!r}"]
+    return []
+
+
+def axe_problems(page, where: str, rules: list[str] | None = None) -> list[str]:
+    if axe_script() is None:
+        return []
+    start_axe(page, rules=rules)
+    return blocking(page, where)
+
+
+def page_problems(page, info: SitePage, site: str, watch: Watch) -> list[str]:
+    """Look at everything a reader would meet on a loaded page; see the module docstring."""
     problems = []
-    want = "slate" if scheme == "dark" else "default"
     got = page.evaluate("document.body.dataset.mdColorScheme")
-    if got != want:
-        problems.append(f"colour scheme {got!r}, expected {want!r}")
+    if got != "default":
+        problems.append(f"colour scheme {got!r} in a light context, expected 'default'")
     problems += show_and_render_diagrams(page, info.diagrams)
     # Material restores the hreflang alternates after its set-up (see overrides/main.html).
     if not info.path.endswith("404.html"):
         alternates = page.locator("link[rel=alternate][hreflang]").count()
         if alternates != 3:
             problems.append(f"{alternates} hreflang alternates after load")
-    screenshot(page, info, f"desktop-{scheme}")
-    if scheme == "light":
-        problems += phone_problems(page, info)
-        if info.code_blocks:  # after the screenshots: it shows a toast
-            problems += copy_button_problems(page, info)
-    if axe_script() is not None:  # last: it shows every tab panel at once
-        page.add_style_tag(content=SHOW_ALL_TAB_PANELS + NO_TRANSITIONS)
-        start_axe(page)
-        problems += blocking(page, "axe")
-    if scheme == "light" and not info.path.endswith("404.html"):
-        problems += switcher_problems(page, info, site)
+    screenshot(page, info, "desktop-light")
+    problems += phone_problems(page, info)
+    if info.code_blocks:  # after the screenshots: it shows a toast
+        problems += copy_button_problems(page, info)
+    problems += toggle_scheme(page, "slate")
+    # Still drawn, in the dark colours (the copy check showed the Code tabs: back to diagrams).
+    problems += show_and_render_diagrams(page, info.diagrams)
+    screenshot(page, info, "desktop-dark", full_page=False)
+    page.add_style_tag(content=SHOW_ALL_TAB_PANELS + NO_TRANSITIONS)  # axe sees every panel
+    problems += axe_problems(page, "axe (dark)")
+    problems += toggle_scheme(page, "default")  # also what the next page of the scope starts in
+    problems += axe_problems(page, "axe (light)", COLOUR_RULES)
     problems += watch.problems
     if any(r.endswith("sitemap.xml") for r in watch.requests):
         problems.append("Material fetched a sitemap (alternates not hidden)")
     searching = [r for r in watch.requests if SEARCH_DOWNLOADS.search(r)]
     if searching:  # overrides/assets/javascripts/search-on-demand.js holds them back
         problems.append(f"loaded search before it was opened: {searching}")
+    watch.problems.clear()
+    watch.requests.clear()
     return [f"/{info.path}: {p}" for p in problems]
 
 
-@pytest.mark.parametrize("lang", ["zh", "en"])
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_every_page_in_a_real_browser(
-    site_server: str, pages: list[SitePage], new_context, scheme: str, lang: str
+def page_paths() -> list[str]:
+    """The zh site's pages, from docs/zh (collected before the site is built); the test below
+    checks that they are exactly the built pages."""
+    paths = []
+    for md in sorted((REPO / "docs" / "zh").rglob("*.md")):
+        rel = md.relative_to(REPO / "docs" / "zh").as_posix()
+        paths.append(rel.removesuffix("index.md") if rel.endswith("index.md") else rel[:-3] + "/")
+        if rel.endswith("index.md") and rel.count("/") == 1:  # a chapter: its notebook
+            paths.append(rel.removesuffix("index.md") + "notebook/")
+    return [*paths, "404.html"]
+
+
+def test_every_built_page_is_checked(pages: list[SitePage]) -> None:
+    built = sorted(info.path for info in pages)
+    checked = sorted(p for path in page_paths() for p in (path, "en/" + path))
+    assert built == checked
+
+
+@pytest.mark.parametrize("path", page_paths())
+def test_each_page_in_both_languages_and_schemes(
+    site_server: str, pages: list[SitePage], new_context, path: str
 ) -> None:
-    """Each page is loaded once per scheme and checked for everything there."""
+    """Each page is loaded once per language and checked for everything there."""
+    by_path = {info.path: info for info in pages}
+    zh, en = by_path[path], by_path["en/" + path]
     context = new_context(
-        viewport=DESKTOP,
-        color_scheme=scheme,
-        permissions=["clipboard-read", "clipboard-write"],
+        viewport=DESKTOP, color_scheme="light", permissions=["clipboard-read", "clipboard-write"]
     )
     page = context.new_page()
     watch = Watch(site_server)
     watch.attach(page)
-    mine = [info for info in pages if info.lang == lang]
-    assert sum(bool(info.code_blocks) for info in mine) >= 2, "expected code on chapter pages"
-    problems = [p for info in mine for p in page_problems(page, info, site_server, watch, scheme)]
+    visit(page, site_server, zh.path, watch)
+    problems = page_problems(page, zh, site_server, watch)
+    if path.endswith("404.html"):
+        visit(page, site_server, en.path, watch)
+    else:
+        problems += [f"/{zh.path}: {p}" for p in switcher_problems(page, zh, site_server)]
+    problems += page_problems(page, en, site_server, watch)
+    if not path.endswith("404.html"):
+        problems += [f"/{en.path}: {p}" for p in switches_back_problems(page, en, site_server)]
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.parametrize("home", ["", "en/"])
+def test_a_dark_system_scheme_opens_pages_dark(
+    site_server: str, new_context, pages: list[SitePage], home: str
+) -> None:
+    """Without a choice of their own, readers get their system's scheme, diagrams drawn in it."""
+    info = next(p for p in pages if p.path == home + "ch02/tasks/")
+    page = new_context(viewport=DESKTOP, color_scheme="dark").new_page()
+    watch = Watch(site_server)
+    watch.attach(page)
+    visit(page, site_server, info.path, watch)
+    assert page.evaluate("document.body.dataset.mdColorScheme") == "slate"
+    problems = show_and_render_diagrams(page, info.diagrams) + watch.problems
+    assert info.diagrams and not problems, "\n".join(problems)
+
+
 @pytest.mark.parametrize(
-    ("lang", "query"),
-    [("zh", "协程"), ("zh", "事件循环"), ("en", "coroutine"), ("en", "task")],
+    ("lang", "queries"), [("zh", ["协程", "事件循环"]), ("en", ["coroutine", "task"])]
 )
 def test_search_finds_words_in_the_language_being_read(
-    site_server: str, new_context, lang: str, query: str
+    site_server: str, new_context, lang: str, queries: list[str]
 ) -> None:
     context = new_context(viewport=DESKTOP)
     watch = Watch(site_server)
@@ -347,21 +421,24 @@ def test_search_finds_words_in_the_language_being_read(
     page = open_page(context, site_server, home, watch)
     box = page.locator(".md-search__input")
     box.click()
-    box.fill(query)
-    box.press("End")
-    results = page.locator(".md-search-result__item a.md-search-result__link")
-    results.first.wait_for(timeout=20_000)
-    links = results.evaluate_all("as => as.map(a => [a.href, a.textContent.trim()])")
-    assert links, f"no results for {query!r}"
-    root = site_server + home
-    elsewhere = [href for href, _ in links if not href.startswith(root)]
-    if lang == "zh":
-        elsewhere += [href for href, _ in links if href.startswith(site_server + "en/")]
-        assert any(CJK.search(text) for _, text in links), f"no Chinese in results: {links}"
-    else:
-        chinese = [text for _, text in links if CJK.search(text)]
-        assert not chinese, f"Chinese results on the English site: {chinese}"
-    assert not elsewhere, f"results outside the {lang} site: {elsewhere}"
+    for query in queries:  # one after another in the same box, as a reader refines a search
+        box.fill("")  # no results left over from the last query
+        page.locator(".md-search-result__item").first.wait_for(state="detached", timeout=10_000)
+        box.fill(query)
+        box.press("End")
+        results = page.locator(".md-search-result__item a.md-search-result__link")
+        results.first.wait_for(timeout=20_000)
+        links = results.evaluate_all("as => as.map(a => [a.href, a.textContent.trim()])")
+        assert links, f"no results for {query!r}"
+        root = site_server + home
+        elsewhere = [href for href, _ in links if not href.startswith(root)]
+        if lang == "zh":
+            elsewhere += [href for href, _ in links if href.startswith(site_server + "en/")]
+            assert any(CJK.search(text) for _, text in links), f"no Chinese in results: {links}"
+        else:
+            chinese = [text for _, text in links if CJK.search(text)]
+            assert not chinese, f"Chinese results on the English site: {chinese}"
+        assert not elsewhere, f"results outside the {lang} site: {elsewhere}"
     assert not watch.problems, "\n".join(watch.problems)
 
 
@@ -381,6 +458,9 @@ def test_search_from_the_address_bar(site_server: str, new_context) -> None:
     assert not watch.problems, "\n".join(watch.problems)
 
 
+TIMELINE_LABEL = re.compile(r"^(Timeline|时间线)$")
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_pages_are_readable_without_javascript(
     site_server: str, pages: list[SitePage], new_context, lang: str
@@ -398,10 +478,15 @@ def test_pages_are_readable_without_javascript(
             if not code.is_visible() or not code.inner_text().strip():
                 problems.append(f"/{info.path}: first code block not readable without JavaScript")
         if info.diagrams:
-            # Show every diagram's tab (CSS tabs work without JavaScript), then look at each.
-            for label in page.locator(".tabbed-labels > label").all():
-                if label.is_visible() and re.fullmatch(r"Timeline|时间线", label.inner_text()):
-                    label.click()
+            # Show every diagram's tab, then look at each: the first one clicked (CSS tabs work
+            # without JavaScript), the others selected the way that click does, in one call.
+            tabs = page.locator(".tabbed-labels > label", has_text=TIMELINE_LABEL)
+            if tabs.count():  # (a class diagram is not in a tab)
+                tabs.first.click()
+            mark_diagram_tabs(page)
+            page.locator(DIAGRAM_TAB).evaluate_all(
+                "ls => ls.forEach(l => { document.getElementById(l.htmlFor).checked = true })"
+            )
             states = page.evaluate(
                 """() => [...document.querySelectorAll(".mermaid")].map(el => ({
                      visible: el.getBoundingClientRect().height > 0,

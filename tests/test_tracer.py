@@ -335,8 +335,8 @@ def test_an_example_that_never_ends_in_virtual_time(tmp_path: Path) -> None:
 
 def test_an_example_stuck_in_a_cpu_loop(tmp_path: Path) -> None:
     path = write(tmp_path, "async def main():\n    while True:\n        pass")
-    message = fails_fast(path, timeout=3)
-    assert "did not finish within 3 s of real time" in message
+    message = fails_fast(path, timeout=1)  # the build's limit is longer; the message is the same
+    assert "did not finish within 1 s of real time" in message
     assert re.search(rf"stopped at {re.escape(str(path))}:[56] in main", message)  # while or pass
 
 

@@ -52,12 +52,20 @@ _MARK_DIAGRAM_TABS = """() => {
 }"""
 
 
-def open_diagram_tabs(page) -> int:  # page: playwright.sync_api.Page
+DIAGRAM_TAB = "[data-qa-diagram-tab]"
+
+
+def mark_diagram_tabs(page) -> int:  # page: playwright.sync_api.Page
+    """Mark the labels of the tabs whose panel holds a diagram (DIAGRAM_TAB); how many."""
+    return page.evaluate(_MARK_DIAGRAM_TABS)
+
+
+def open_diagram_tabs(page) -> int:
     """Click every tab whose panel holds a diagram (so that its Mermaid code loads), as a reader
     would; return how many there are."""
-    tabs = page.evaluate(_MARK_DIAGRAM_TABS)
+    tabs = mark_diagram_tabs(page)
     for i in range(tabs):
-        label = page.locator("[data-qa-diagram-tab]").nth(i)
+        label = page.locator(DIAGRAM_TAB).nth(i)
         if not label.evaluate("l => document.getElementById(l.htmlFor)?.checked"):
             label.click()
     return tabs

@@ -9,6 +9,9 @@ from dataclasses import dataclass
 import pytest
 
 from asyncio_notes.render import gantt as mg
+from asyncio_notes.render import timeline_labels as labels
+from asyncio_notes.render.timeline_layout import BAR_HEIGHT, min_step_ms
+from asyncio_notes.render.timeline_text import text_timeline
 
 # A small trace in tracer.py's schema: main awaits a delay task; the delay prints twice; a third
 # task is ready for 0.5 s before it runs, then raises. `order` numbers the steps as they ran.
@@ -130,18 +133,18 @@ def test_one_section_per_task_named_after_task_and_coroutine(sections: dict) -> 
 
 
 def test_steps_are_green_bars_at_least_the_minimum_width(sections: dict) -> None:
-    minimum = mg.min_step_ms(TRACE)
+    minimum = min_step_ms(TRACE)
     assert minimum > 0
     steps = of_kind(sections["Task-2 delay(2)"], "step")
     assert [s.start for s in steps] == [minimum, 2000]  # at 0 it ran after main's first step
     assert all(s.end - s.start >= minimum for s in steps)
-    assert all(s.label == mg.STEP_LABEL for s in steps)
+    assert all(s.label == labels.STEP_LABEL for s in steps)
 
 
 def test_steps_at_one_instant_are_drawn_one_after_another_in_the_order_they_ran(
     sections: dict,
 ) -> None:
-    minimum = mg.min_step_ms(TRACE)
+    minimum = min_step_ms(TRACE)
     main = of_kind(sections["Task-1 main()"], "step")
     delay = of_kind(sections["Task-2 delay(2)"], "step")
     # At 0 main ran first; at 2 s the delay finished first, then main woke up.
@@ -150,21 +153,21 @@ def test_steps_at_one_instant_are_drawn_one_after_another_in_the_order_they_ran(
 
 
 def test_the_minimum_width_is_stated_in_the_source(source: str) -> None:
-    assert f"at least {mg.min_step_ms(TRACE)} ms" in source
+    assert f"at least {min_step_ms(TRACE)} ms" in source
 
 
 def test_waits_are_labelled_with_what_they_await(sections: dict) -> None:
     (sleep,) = of_kind(sections["Task-2 delay(2)"], "wait")
     (await_task,) = of_kind(sections["Task-1 main()"], "wait")
     assert (sleep.label, await_task.label) == ("sleep(2)", "await Task-2")
-    minimum = mg.min_step_ms(TRACE)
+    minimum = min_step_ms(TRACE)
     assert (sleep.start, sleep.end) == (2 * minimum, 2000)  # starts after the widened step
 
 
 def test_ready_spans_are_distinct_and_zero_width_ones_vanish(sections: dict) -> None:
     (ready,) = of_kind(sections["Task-3 fail()"], "ready")
     # From after the steps that ran at 0 (it was created in one of them) until it ran.
-    assert (ready.label, ready.start, ready.end) == ("ready", 2 * mg.min_step_ms(TRACE), 500)
+    assert (ready.label, ready.start, ready.end) == ("ready", 2 * min_step_ms(TRACE), 500)
     assert not of_kind(sections["Task-1 main()"], "ready")  # [2.0, 2.0] has no width
 
 
@@ -173,8 +176,8 @@ def test_prints_are_milestones_labelled_with_the_text(sections: dict) -> None:
     step, _ = of_kind(sections["Task-2 delay(2)"], "step")
     assert first.label == "sleeping for 2 second(s)" and first.start == first.end
     assert step.start <= first.start < step.end  # drawn on the step that printed it
-    assert 2000 <= last.start < 2000 + mg.min_step_ms(TRACE)
-    assert last.label.endswith("…") and len(last.label) == mg.MAX_PRINT_CHARS
+    assert 2000 <= last.start < 2000 + min_step_ms(TRACE)
+    assert last.label.endswith("…") and len(last.label) == labels.MAX_PRINT_CHARS
     assert "finished sleeping".startswith(last.label[:17])
 
 
@@ -239,11 +242,11 @@ def test_a_print_at_the_end_of_a_step_stays_off_the_activity_row() -> None:
         ("Title: x", "\u200bTitle∶ x"),
         ("2024-01-01 was a Monday", "\u200b2024-01-01 was a Monday"),
         ("titles are fine", "titles are fine"),
-        ("", mg.SPACER_LABEL),
+        ("", labels.SPACER_LABEL),
     ],
 )
 def test_labels_are_sanitized(text: str, expected: str) -> None:
-    assert mg.gantt_label(text) == expected
+    assert labels.gantt_label(text) == expected
 
 
 def test_no_label_in_the_output_carries_gantt_or_html_syntax() -> None:
@@ -286,7 +289,7 @@ def test_steps_closer_than_the_minimum_width_follow_one_another() -> None:
         {"start": 0.003, "end": 2.0, "on": "sleep(2)"},
     ]
     items = parse(mg.render_gantt(trace))["Task-2 delay(2)"]
-    minimum = mg.min_step_ms(trace)
+    minimum = min_step_ms(trace)
     steps = of_kind(items, "step")
     assert [(s.start, s.end) for s in steps[:2]] == [
         (minimum, 2 * minimum),
@@ -326,8 +329,8 @@ def test_milestone_labels_stay_right_of_their_diamonds(elapsed: float) -> None:
     axis = width - left - right
     for milestone in (item for item in items if item.kind == "milestone"):
         instant = round(milestone.start / domain_end * axis)
-        label = mg.text_px(milestone.label) * 1.1
-        assert instant + mg.BAR_HEIGHT + label <= width - 1.5 * left, milestone.label
+        label = labels.text_px(milestone.label) * 1.1
+        assert instant + BAR_HEIGHT + label <= width - 1.5 * left, milestone.label
 
 
 def test_the_timeline_names_only_the_project_css_variables_and_the_site_defines_them() -> None:
@@ -345,7 +348,7 @@ def test_the_timeline_names_only_the_project_css_variables_and_the_site_defines_
 def test_the_text_version_lists_each_task_with_full_labels() -> None:
     trace = copy.deepcopy(TRACE)
     trace["prints"].append({"time": 0.0, "task": "Task-1", "text": "<b> & a: b"})
-    text = mg.text_timeline(trace)
+    text = text_timeline(trace)
     assert text.startswith('<ul class="timeline-text"><li>Task-1 main(): ')
     assert text.count("<li>") == 3
     assert "0 s “&lt;b&gt; &amp; a: b” · 0 s await Task-2" in text  # escaped, not look-alikes

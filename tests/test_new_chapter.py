@@ -18,7 +18,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from asyncio_notes.devtools.new_chapter import UsageError, _nav, _walk, add_to_nav
+from asyncio_notes.devtools.new_chapter_nav import UsageError, add_to_nav
+from asyncio_notes.devtools.new_chapter_nav import read_nav as _nav
+from asyncio_notes.devtools.new_chapter_nav import walk as _walk
 from asyncio_notes.paths import REPO
 
 # Never copied: environments, build output and caches (what .gitignore leaves out anyway).

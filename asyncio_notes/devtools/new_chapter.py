@@ -10,8 +10,8 @@ opens for the title) and, if the nav lists chapter notebooks, the chapter's note
 chapter's further pages (one per section, linked in reading order from a contents list in
 index.md) are added to that section by hand. The `#>` output comments of hello.py are written
 by running it under the virtual clock (`pytest tests/test_examples.py --update-examples`), never
-typed in. The nav is read with a round-trip YAML parser (ruamel.yaml: every entry's line, any
-tag), and the section is added as lines, so the configs' comments and tags stay as they are.
+typed in. What the new files say is in new_chapter_templates.py, the nav edit in
+new_chapter_nav.py.
 
 Every argument is checked before anything is written: a bad one is reported on stderr with exit
 status 2 and nothing changes. If a step fails or is interrupted (Ctrl-C), everything written is
@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib.util
-import json
 import os
 import re
 import shutil
@@ -37,10 +36,9 @@ from pathlib import Path
 
 from asyncio_notes.paths import REPO
 
-try:
-    import yaml
-    from ruamel.yaml import YAML
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+try:  # what new_chapter_nav.py needs
+    import ruamel.yaml  # noqa: F401
+    import yaml  # noqa: F401
 except ImportError:  # a bare interpreter: re-run with the project's .venv (`make setup` makes it)
     _VENV_PYTHON = REPO / ".venv" / "bin" / "python"
     if _VENV_PYTHON.exists() and Path(sys.executable) != _VENV_PYTHON:
@@ -51,47 +49,19 @@ except ImportError:  # a bare interpreter: re-run with the project's .venv (`mak
     )
     sys.exit(2)
 
+from asyncio_notes.devtools.new_chapter_nav import UsageError, add_to_nav, nav_pages
+from asyncio_notes.devtools.new_chapter_templates import (
+    EXAMPLE,
+    EXAMPLE_NAME,
+    NOTEBOOK_TITLE,
+    Chapter,
+    page,
+)
 from asyncio_notes.sitebuild.catalog import expected_output
 
 CONFIGS = {"zh": REPO / "mkdocs.yml", "en": REPO / "mkdocs.en.yml"}
-EXAMPLE_NAME = "hello"
-# Nav titles of a chapter's notebook page, as chapter 2's read.
-NOTEBOOK_TITLE = {"zh": "第 {n} 章 Notebook", "en": "Chapter {n} notebook"}
 
-_CHAPTER_PATH = re.compile(r"^ch(?P<num>\d{2})/")
 _NOTEBOOK_PATH = re.compile(r"^ch\d{2}/notebook\.ipynb$")
-
-
-class UsageError(Exception):
-    """A bad argument: reported with exit status 2, before anything is written."""
-
-
-@dataclass(frozen=True)
-class Chapter:
-    num: str  # "03"
-    zh_title: str
-    en_title: str
-
-    @property
-    def n(self) -> int:
-        return int(self.num)
-
-    @property
-    def dir(self) -> str:
-        return f"ch{self.num}"
-
-    @property
-    def zh_heading(self) -> str:
-        return f"第 {self.n} 章 {self.zh_title}"
-
-    @property
-    def en_heading(self) -> str:
-        return f"Chapter {self.n}: {self.en_title}"
-
-    @property
-    def anchor(self) -> str:
-        slug = re.sub(r"[^a-z0-9]+", "-", self.en_title.lower()).strip("-")
-        return slug or f"chapter-{self.num}"
 
 
 # --- checking the arguments -------------------------------------------------------------------
@@ -118,142 +88,6 @@ def _check_title(raw: str, which: str) -> str:
     return title
 
 
-def _yaml_key(text: str) -> str:
-    """`text` as a YAML mapping key: plain when MkDocs (PyYAML) reads it back the same, else
-    double-quoted."""
-    try:
-        plain = yaml.safe_load(f"{text}: 0") == {text: 0}
-    except yaml.YAMLError:
-        plain = False
-    return text if plain and text == text.strip() else json.dumps(text, ensure_ascii=False)
-
-
-def _load(text: str) -> CommentedMap:
-    """The config, read by a round-trip YAML parser: any tag (!ENV, !!python/...) is kept, and
-    every key and item knows its line and column."""
-    data = YAML().load(text)
-    return data if isinstance(data, CommentedMap) else CommentedMap()
-
-
-def _nav(text: str) -> list:
-    """The `nav:` list as MkDocs will read it ([] when there is none)."""
-    nav = _load(text).get("nav")
-    return nav if isinstance(nav, list) else []
-
-
-NavEntry = tuple[tuple[str, ...], str | None, str]  # (enclosing section titles, title, path)
-
-
-def _walk(items: list, sections: tuple[str, ...] = ()) -> list[NavEntry]:
-    found: list[NavEntry] = []
-    for item in items:
-        if isinstance(item, str):  # `- ch02/index.md`: a page titled by its H1
-            found.append((sections, None, item))
-        elif isinstance(item, dict):
-            for title, value in item.items():
-                if isinstance(value, str):
-                    found.append((sections, str(title), value))
-                elif isinstance(value, list):
-                    found += _walk(value, (*sections, str(title)))
-    return found
-
-
-def _nav_paths(text: str) -> list[NavEntry]:
-    """Every page of the nav, with the titles of the sections it is nested in, in nav order."""
-    return _walk(_nav(text))
-
-
-def _chapters(item: object) -> set[int]:
-    """The chapters a top-level nav entry belongs to: those of its path or its children's."""
-    entries = _walk([item])
-    return {int(m["num"]) for _, _, path in entries if (m := _CHAPTER_PATH.match(path))}
-
-
-@dataclass(frozen=True)
-class _NavLines:
-    """Where the nav's top-level entries are in the config's lines."""
-
-    nav: int  # the line of `nav:`
-    starts: list[int]  # the line of each top-level entry's `-`
-    end: int  # the line after the nav (the next top-level key's)
-    top: int  # the entries' indentation
-    child: str  # the indentation of a section's own entries
-
-    def block_end(self, lines: list[str], k: int) -> int:
-        """The line after top-level entry k's last line (its children and their comments)."""
-        last = self.starts[k]
-        stop = self.starts[k + 1] if k + 1 < len(self.starts) else self.end
-        for i in range(self.starts[k] + 1, stop):
-            stripped = lines[i].lstrip(" ")
-            indent = len(lines[i]) - len(stripped)
-            if stripped.strip() and (not stripped.startswith("#") or indent > self.top):
-                last = i
-        return last + 1
-
-
-def _nav_lines(data: CommentedMap, lines: list[str], config: Path) -> _NavLines:
-    nav = data.get("nav")
-    if "nav" not in data or data.lc.key("nav")[1] != 0:
-        raise UsageError(f"{config.name} has no top-level `nav:`; add one first")
-    if not isinstance(nav, CommentedSeq) or not nav:
-        raise UsageError(f"{config.name}: `nav:` has no `- title: page.md` entries to follow")
-    starts = [nav.lc.item(i)[0] for i in range(len(nav))]
-    keys = list(data)
-    after = keys[keys.index("nav") + 1 :]
-    end = data.lc.key(after[0])[0] if after else len(lines)
-    top = len(lines[starts[0]]) - len(lines[starts[0]].lstrip(" "))
-    child = " " * (top + 4)
-    for item in nav:  # as the existing sections indent their entries
-        if isinstance(item, CommentedMap) and isinstance(next(iter(item.values())), CommentedSeq):
-            row = next(iter(item.values())).lc.item(0)[0]
-            child = lines[row][: len(lines[row]) - len(lines[row].lstrip(" "))]
-            break
-    return _NavLines(data.lc.key("nav")[0], starts, end, top, child)
-
-
-def _position(nav: list, num: int, config: Path) -> int:
-    """Where chapter `num` goes among the nav's top-level entries: after the entries of the
-    chapters below it, before those above it, or after the first entry when there is none."""
-    chapters = [_chapters(item) for item in nav]
-    before = [k for k, nums in enumerate(chapters) if any(n < num for n in nums)]
-    after = [k for k, nums in enumerate(chapters) if any(n > num for n in nums)]
-    if any(min(nums) < num < max(nums) for nums in chapters if nums):
-        raise UsageError(
-            f"{config.name}: chapter {num} would go inside a nav entry that holds chapters "
-            "both below and above it; add it by hand"
-        )
-    if before:
-        return max(before) + 1
-    return min(after) if after else 1
-
-
-def add_to_nav(
-    text: str, title: str, pages: list[tuple[str | None, str]], num: int, config: Path
-) -> str:
-    """`text` with a top-level nav section `- title:` holding `pages` ((title or None, path)),
-    in chapter order (`_position`). Only lines are added; the rest of `text` stays byte for
-    byte, and the result must read back as the old nav with just this section added."""
-    lines = text.splitlines(keepends=True)
-    data = _load(text)
-    where = _nav_lines(data, lines, config)
-    nav = _nav(text)
-    k = _position(nav, num, config)
-    at = where.block_end(lines, k - 1) if k > 0 else where.nav + 1
-    new_lines = [f"{' ' * where.top}- {_yaml_key(title)}:\n"]
-    for page_title, path in pages:
-        entry = path if page_title is None else f"{_yaml_key(page_title)}: {path}"
-        new_lines.append(f"{where.child}- {entry}\n")
-    if not lines[at - 1].endswith("\n"):  # the nav ends the file without a newline
-        new_lines[0] = "\n" + new_lines[0]
-        new_lines[-1] = new_lines[-1].rstrip("\n")
-    lines[at:at] = new_lines
-    new = "".join(lines)
-    section = [((title,), page_title, path) for page_title, path in pages]
-    if _nav_paths(new) != _walk(nav[:k]) + section + _walk(nav[k:]):
-        raise UsageError(f"could not add {title!r} to the nav of {config.name} safely")
-    return new
-
-
 def _runner() -> str:
     """An interpreter that has pytest-examples: this one, or the project's .venv."""
     if importlib.util.find_spec("pytest_examples") is not None:
@@ -267,101 +101,7 @@ def _runner() -> str:
     )
 
 
-# --- what gets written ------------------------------------------------------------------------
-
-EXAMPLE = '''\
-"""Two tasks sleep at the same time, so main takes 2 seconds, not 1 + 2 = 3."""
-
-import asyncio
-import time
-
-
-async def say_after(delay: float, what: str) -> None:
-    await asyncio.sleep(delay)
-    print(what)
-
-
-async def main() -> None:
-    start = time.perf_counter()
-    async with asyncio.TaskGroup() as tg:
-        tg.create_task(say_after(1, "hello"), name="hello")
-        tg.create_task(say_after(2, "world"), name="world")
-    print(f"finished in {time.perf_counter() - start:.1f} s")
-
-
-asyncio.run(main())
-'''
-
-PAGE = {
-    "zh": """\
----
-description: {description}
----
-
-# {heading} {{ #{anchor} }}
-
-<!-- 在这里写本章的导言：这一章讲什么，读完之后能做什么。 -->
-
-<!-- 本章变长时，每一节写成本目录下的一个页面（两种语言文件名相同），在导言后面用一个列表按阅读顺序
-链接它们，并在 mkdocs.yml 和 mkdocs.en.yml 的 nav 里把它们列在本章下面。 -->
-
-本章的每个代码块都是仓库里一个能直接运行的文件。在仓库根目录下运行，例如：
-
-```console
-$ python {example}
-```
-
-## 第一个例子 {{ #first-example }}
-
-两个任务同时等待：一个睡 1 秒，一个睡 2 秒，所以 `main` 一共用 2 秒，而不是 1 + 2 = 3 秒。
-
---8<-- "build/generated/{chapter}/{name}/tabs.zh.md"
-""",
-    "en": """\
----
-description: {description}
----
-
-# {heading} {{ #{anchor} }}
-
-<!-- Introduce the chapter here: what it covers, and what the reader can do after it. -->
-
-<!-- As the chapter grows, give each section a page of its own in this directory (the same file
-name in both languages), link them in reading order from a contents list after the introduction,
-and list them under the chapter in the nav of mkdocs.yml and mkdocs.en.yml. -->
-
-Every code block in this chapter is a file in the repository that you can run as it is. Run the
-examples from the repository root, for example:
-
-```console
-$ python {example}
-```
-
-## A first example {{ #first-example }}
-
-Two tasks wait at the same time: one sleeps for 1 second, the other for 2, so `main` takes 2
-seconds in all, not 1 + 2 = 3.
-
---8<-- "build/generated/{chapter}/{name}/tabs.en.md"
-""",
-}
-
-
-def page(lang: str, chapter: Chapter) -> str:
-    if lang == "zh":
-        heading = chapter.zh_heading
-        description = f"{heading}：从一个可以运行的 asyncio 例子开始。"
-    else:
-        heading = chapter.en_heading
-        description = f"{heading}, starting from a runnable asyncio example."
-    return PAGE[lang].format(
-        description=json.dumps(description, ensure_ascii=False),
-        heading=heading,
-        anchor=chapter.anchor,
-        example=f"examples/{chapter.dir}/{EXAMPLE_NAME}.py",
-        chapter=chapter.dir,
-        name=EXAMPLE_NAME,
-    )
+# --- writing it, all or nothing -------------------------------------------------------------------
 
 
 @dataclass
@@ -382,7 +122,7 @@ def plan(num: str, zh_title: str, en_title: str) -> Plan:
     existing = [d.relative_to(REPO).as_posix() for d in dirs if d.exists()]
     old_texts = {config: config.read_text(encoding="utf-8") for config in CONFIGS.values()}
     for config, old in old_texts.items():
-        if any(p.startswith(f"{chapter.dir}/") for _, _, p in _nav_paths(old)):
+        if any(p.startswith(f"{chapter.dir}/") for _, _, p in nav_pages(old)):
             existing.append(f"the nav of {config.name}")
     if existing:
         raise UsageError(f"chapter {chapter.num} already exists: {', '.join(existing)}")
@@ -391,7 +131,7 @@ def plan(num: str, zh_title: str, en_title: str) -> Plan:
     for lang, config in CONFIGS.items():
         old = old_texts[config]
         pages: list[tuple[str | None, str]] = [(None, f"{chapter.dir}/index.md")]
-        if any(_NOTEBOOK_PATH.match(p) for _, _, p in _nav_paths(old)):
+        if any(_NOTEBOOK_PATH.match(p) for _, _, p in nav_pages(old)):
             # the site lists each chapter's notebook (sitebuild/notebooks.py makes one per chapter)
             pages.append(
                 (NOTEBOOK_TITLE[lang].format(n=chapter.n), f"{chapter.dir}/notebook.ipynb")
@@ -500,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in p.files:
         print(f"created {path.relative_to(REPO)}")
     for config, (old, new) in p.configs.items():
-        section = [e for e in _nav_paths(new) if e not in _nav_paths(old)]
+        section = [e for e in nav_pages(new) if e not in nav_pages(old)]
         pages = ", ".join(path for _, _, path in section)
         print(f"added the section {section[0][0][0]!r} ({pages}) to the nav of {config.name}")
     example = f"examples/{p.chapter.dir}/{EXAMPLE_NAME}.py"

@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 
 from asyncio_notes.engine.trace import Trace
-from asyncio_notes.render.gantt import render_gantt, text_timeline
+from asyncio_notes.render.gantt import render_gantt
+from asyncio_notes.render.timeline_text import text_timeline
 
 # `  File "<stdlib>/asyncio/runners.py", line 118, in run`, then its deeper-indented source line.
 _STDLIB_FRAME = re.compile(r'^(?P<indent> *)File "<stdlib>/(?P<file>[^"]+)", line \d+')

@@ -3,7 +3,7 @@
 Written to build/generated/legend/<lang>.md; every page with a timeline includes its language's
 legend right after its first timeline (parity.py counts the two files as one include). The
 swatches take their colours from the same CSS variables as the charts (diagrams.css), so the
-legend cannot drift from what render/gantt.py draws.
+legend cannot drift from what the timelines draw (render/timeline_layout.py, render/gantt.py).
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ One page per language loads Pyodide once (module-scoped), for every test of that
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 import time
@@ -210,7 +211,8 @@ def test_every_example_equals_the_build(runner_page: RunnerPage) -> None:
 
 
 def test_the_runtime_is_kept_for_later_pages(runner_page: RunnerPage) -> None:
-    """Cache Storage, named after the pinned version, holds the interpreter and the stdlib."""
+    """Cache Storage, named after the pinned version and the stdlib zip's digest (the zip is
+    derived from the package's), holds the interpreter and the stdlib."""
     assert runner_page.run("examples/ch02/task_model.py")["status"] == "result"
     cached = runner_page.page.evaluate(
         """async () => {
@@ -221,7 +223,9 @@ def test_the_runtime_is_kept_for_later_pages(runner_page: RunnerPage) -> None:
           return {names, files}
         }"""
     )
-    assert cached["names"] == [f"asyncio-notes-pyodide-{vendor.PACKAGES['pyodide'].version}"]
+    pyodide = vendor.PACKAGES["pyodide"]
+    digest = json.loads(pyodide.manifest.read_text("utf-8"))["sha256"]["python_stdlib.zip"]
+    assert cached["names"] == [f"asyncio-notes-pyodide-{pyodide.version}-{digest[:12]}"]
     names = {url.rsplit("/", 1)[1] for url in cached["files"]}
     assert {"pyodide.asm.wasm", "python_stdlib.zip"} <= names
 

@@ -8,8 +8,8 @@
 // served from Cache Storage, on every later page and visit, whatever the host's cache headers:
 // the cache is named after the pinned version and the stdlib zip's digest (vendor.json: the zip
 // is derived, asyncio_notes/devtools/vendor.py), and other caches of ours are deleted.
-// Nothing waits on a round trip before Pyodide starts: the manifest, the bundle and Pyodide's
-// own files are all requested at once.
+// Pyodide starts at once: its script loads while the manifest is fetched, and only its requests
+// for the files kept in the cache wait for the cache's name.
 
 import { loadPyodide } from "../vendor/pyodide/pyodide.mjs";
 

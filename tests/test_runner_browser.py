@@ -7,12 +7,15 @@
   Copy copies the edited code; Reset brings the published example back.
 - `while True: pass` is ended by the watchdog, Stop ends a run, and a runaway loop, a deadlock,
   an exception and too much output end with the engine's own messages; the page stays usable.
+- After the examples' runs, every standard-library module loaded from the stdlib zip came from
+  its precompiled .pyc (asyncio_notes/devtools/vendor.py), not from its source.
 
 One page per language loads Pyodide once (module-scoped), for every test of that language.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 import time
@@ -49,6 +52,25 @@ RUN_ALL = """async (paths) => {
   const results = {}
   for (const path of paths) results[path] = await runner.execute(path, null)
   return results
+}"""
+
+
+# Run through the page's runner as a reader's edit: what the worker's Python has loaded from the
+# stdlib zip (on sys.path), and from which file. (Frozen modules, built into the interpreter, have
+# their __file__ there too.)
+LOADED_FROM_THE_ZIP = """import sys
+
+archive = next(path for path in sys.path if path.endswith(".zip"))
+for name, module in sorted(sys.modules.items()):
+    file = getattr(module, "__file__", None) or ""
+    frozen = getattr(module.__spec__, "origin", None) == "frozen"
+    if file.startswith(archive + "/") and not frozen:
+        print(name, "bytecode" if file.endswith(".pyc") else "source")
+"""
+RUN_ONE = """async ([path, source]) => {
+  const script = document.querySelector("script[src*='runner-on-demand.js']")
+  const runner = await import(new URL("runner.mjs", script.src).href)
+  return await runner.execute(path, source)
 }"""
 
 
@@ -209,8 +231,24 @@ def test_every_example_equals_the_build(runner_page: RunnerPage) -> None:
     assert runner_page.foreign_requests() == [] and runner_page.errors == []
 
 
+def test_the_standard_library_is_loaded_from_bytecode(runner_page: RunnerPage) -> None:
+    """After every example has run (the test above), no module of the stdlib zip was compiled
+    from its source in the browser: the vendored zip has a .pyc for each (vendor.json)."""
+    path = "examples/ch02/task_model.py"
+    result = runner_page.page.evaluate(RUN_ONE, [path, LOADED_FROM_THE_ZIP])
+    assert result["type"] == "result", result
+    loaded = dict(line.split() for line in result["output"].splitlines()[1:])
+    assert len(loaded) > 50, result["output"]
+    from_source = sorted(name for name, kind in loaded.items() if kind == "source")
+    assert not from_source, (
+        "compiled from source in the browser, not precompiled in the vendored stdlib zip "
+        f"(re-run `python -m asyncio_notes.devtools.vendor pyodide`): {from_source}"
+    )
+
+
 def test_the_runtime_is_kept_for_later_pages(runner_page: RunnerPage) -> None:
-    """Cache Storage, named after the pinned version, holds the interpreter and the stdlib."""
+    """Cache Storage, named after the pinned version and the stdlib zip's digest (the zip is
+    derived from the package's), holds the interpreter and the stdlib."""
     assert runner_page.run("examples/ch02/task_model.py")["status"] == "result"
     cached = runner_page.page.evaluate(
         """async () => {
@@ -221,7 +259,9 @@ def test_the_runtime_is_kept_for_later_pages(runner_page: RunnerPage) -> None:
           return {names, files}
         }"""
     )
-    assert cached["names"] == [f"asyncio-notes-pyodide-{vendor.PACKAGES['pyodide'].version}"]
+    pyodide = vendor.PACKAGES["pyodide"]
+    digest = json.loads(pyodide.manifest.read_text("utf-8"))["sha256"]["python_stdlib.zip"]
+    assert cached["names"] == [f"asyncio-notes-pyodide-{pyodide.version}-{digest[:12]}"]
     names = {url.rsplit("/", 1)[1] for url in cached["files"]}
     assert {"pyodide.asm.wasm", "python_stdlib.zip"} <= names
 

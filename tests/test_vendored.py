@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib.util
 import json
+import marshal
 import re
+import traceback
+import zipfile
+import zipimport
 from pathlib import Path
 
 import pytest
@@ -25,6 +30,9 @@ RELATIVE_IMPORT = re.compile(r"""(?:from|import)\s*\(?\s*["'](\.{1,2}/[^"']+)["'
 
 SPECS = list(vendor.PACKAGES.values())
 MERMAID = vendor.PACKAGES["mermaid"]
+PYODIDE = vendor.PACKAGES["pyodide"]
+# PEP 552: a hash-based pyc that is not checked against its source.
+UNCHECKED_HASH_PYC = 0b01
 # The in-page runner's scripts, and what each must import from the vendored copies.
 RUNNER = JAVASCRIPTS / "runner.mjs"
 RUNNER_WORKER = JAVASCRIPTS / "runner-worker.mjs"
@@ -71,6 +79,79 @@ def test_the_code_is_the_recorded_version() -> None:
     assert f'"{MERMAID.version}"' in entry
     pyodide = vendor.PACKAGES["pyodide"]
     assert f'"{pyodide.version}"' in (pyodide.dir / pyodide.entry).read_text(encoding="utf-8")
+
+
+def test_the_stdlib_zip_holds_bytecode_for_the_recorded_modules() -> None:
+    """Each precompiled module (vendor.json) keeps its .py, followed by its .pyc with the same
+    date: unchecked hash-based, so zipimport loads it without reading the source. No other entry
+    is bytecode, and the zip differs from the package's own (it is derived)."""
+    manifest = manifest_of(PYODIDE)
+    record = manifest["precompiled"]
+    assert record["count"] == len(record["modules"]) > 0
+    assert record["package_sha256"] != manifest["sha256"][record["file"]]
+    with zipfile.ZipFile(PYODIDE.dir / record["file"]) as stdlib:
+        entries = stdlib.infolist()
+        names = [entry.filename for entry in entries]
+        pycs = {name: stdlib.read(name) for name in names if name.endswith(".pyc")}
+    assert sorted(name.removesuffix("c") for name in pycs) == sorted(record["modules"])
+    for module in record["modules"]:
+        at = names.index(module)
+        assert names[at + 1] == f"{module}c", module
+        assert entries[at + 1].date_time == entries[at].date_time, module
+        flags = int.from_bytes(pycs[f"{module}c"][4:8], "little")
+        assert flags == UNCHECKED_HASH_PYC, module
+    magic_numbers = {data[:4] for data in pycs.values()}
+    assert len(magic_numbers) == 1 and magic_numbers.pop().endswith(b"\r\n")
+
+
+def _precompile_tool():
+    path = vendor.PRECOMPILE.with_suffix(".py")
+    spec = importlib.util.spec_from_file_location("precompile_tool", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_precompiling_keeps_every_entry_and_the_sources_paths(tmp_path: Path) -> None:
+    """tools/pyodide/precompile.py on this Python: the same bytes twice; each .pyc right after
+    its .py; zipimport then loads the module from the .pyc, and tracebacks show the .py's path
+    and lines."""
+    tool = _precompile_tool()
+    stock = tmp_path / "stock.zip"
+    date = (2020, 1, 2, 3, 4, 6)
+    with zipfile.ZipFile(stock, "w", zipfile.ZIP_DEFLATED) as zip_file:
+        zip_file.writestr(zipfile.ZipInfo("pkg/", date), b"")
+        zip_file.writestr("pkg/__init__.py", b"")
+        zip_file.writestr(zipfile.ZipInfo("shown.py", date), b"def f():\r\n  1/0\n")
+        zip_file.writestr("notes.txt", b"kept")
+    out, again = tmp_path / "out.zip", tmp_path / "again.zip"
+    tool.rebuild(str(out), ["shown.py", "pkg/__init__.py"], str(stock), str(out))
+    tool.rebuild(str(out), ["shown.py", "pkg/__init__.py"], str(stock), str(again))
+    assert out.read_bytes() == again.read_bytes()
+    with zipfile.ZipFile(out) as zip_file:
+        infos = zip_file.infolist()
+        assert [i.filename for i in infos] == [
+            "pkg/",
+            "pkg/__init__.py",
+            "pkg/__init__.pyc",
+            "shown.py",
+            "shown.pyc",
+            "notes.txt",
+        ]
+        assert infos[4].date_time == date
+        code = marshal.loads(zip_file.read("shown.pyc")[16:])
+    assert code.co_filename == f"{out}/shown.py"
+    spec = zipimport.zipimporter(str(out)).find_spec("shown")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.__file__ == f"{out}/shown.pyc"
+    with pytest.raises(ZeroDivisionError) as error:
+        module.f()
+    frame = traceback.extract_tb(error.value.__traceback__)[-1]
+    assert (frame.filename, frame.lineno, frame.line) == (f"{out}/shown.py", 2, "1/0")  # the .py
+    with pytest.raises(SystemExit, match="not in"):
+        tool.rebuild(str(out), ["missing.py"], str(stock), str(tmp_path / "x.zip"))
 
 
 def test_editor_lock_pins_what_package_json_names() -> None:

@@ -15,11 +15,20 @@ is `npm ci --prefix tools/editor` (its lock pins every package) and one esbuild 
 tools/editor/editor.mjs. Each VENDOR_ROOT/<name>/vendor.json records the version and a SHA-256 per
 file, which tests/test_vendored.py checks. Files in Material's custom_dir (overrides/) are copied
 into each language's site.
+
+Pyodide's standard library ships as sources only, so every import compiles them: most of the
+runner's start-up. After extracting, tools/pyodide/precompile.mjs (the vendored Pyodide itself, in
+Node) runs the runner's first work (import asyncio_notes.browser, every example through
+run_example) and adds a .pyc beside each standard-library module it loaded; the copy's
+python_stdlib.zip is therefore derived from the package's, and vendor.json says so under
+"precompiled" (the package's own digest, the modules). Re-vendor when the runner's imports change;
+tests/test_runner_browser.py says when they have.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 import shutil
@@ -32,9 +41,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from asyncio_notes.paths import REPO
+from asyncio_notes.sitebuild.catalog import example_files, relative
+from asyncio_notes.sitebuild.runner_bundle import bundle
 
 VENDOR_ROOT = REPO / "overrides" / "assets" / "vendor"
 EDITOR_TOOL = REPO / "tools" / "editor"
+PRECOMPILE = REPO / "tools" / "pyodide" / "precompile.mjs"
+STDLIB_ZIP = "python_stdlib.zip"
 # Git must not convert line endings in the copy: the manifest records its exact bytes.
 GITATTRIBUTES = "# Checked byte for byte against vendor.json: keep line endings.\n* -text\n"
 
@@ -55,7 +68,7 @@ _PYODIDE_FILES = {
     "pyodide.mjs",
     "pyodide.asm.mjs",
     "pyodide.asm.wasm",
-    "python_stdlib.zip",
+    STDLIB_ZIP,
     "pyodide-lock.json",
     "package.json",
 }
@@ -72,6 +85,8 @@ class Vendored:
     version: str  # pinned
     entry: str  # what the site imports
     keep: Callable[[str], str | None] | None  # tarball path (without package/) -> copy's path
+    # Run on the extracted copy; returns what the manifest adds about it.
+    derive: Callable[[Vendored], dict[str, object]] | None = None
 
     @property
     def dir(self) -> Path:
@@ -93,11 +108,44 @@ def _editor_version() -> str:
     ]
 
 
+def precompile_stdlib(spec: Vendored) -> dict[str, object]:
+    """Add bytecode for the runner's standard-library modules to the copy's stdlib zip
+    (tools/pyodide/precompile.mjs); return the manifest's "precompiled" record."""
+    stdlib = spec.dir / STDLIB_ZIP
+    package_digest = sha256(stdlib)
+    work = bundle()
+    work["run"] = [relative(path) for path in example_files()]
+    with tempfile.TemporaryDirectory() as temporary:
+        given, derived = Path(temporary) / "bundle.json", Path(temporary) / STDLIB_ZIP
+        given.write_text(json.dumps(work), encoding="utf-8")
+        result = subprocess.run(
+            ["node", str(PRECOMPILE), str(spec.dir), str(given), str(derived)],
+            check=True,
+            stdout=subprocess.PIPE,  # its summary; Node's messages go to stderr
+            text=True,
+        )
+        summary = json.loads(result.stdout.splitlines()[-1])
+        shutil.move(derived, stdlib)
+    return {
+        "precompiled": {
+            "file": STDLIB_ZIP,
+            "package_sha256": package_digest,  # the zip as npm ships it; the copy is derived
+            "by": PRECOMPILE.relative_to(REPO).as_posix(),
+            "archive": summary["archive"],  # where Pyodide mounts it
+            "examples_run": summary["runs"],
+            "count": len(summary["modules"]),
+            "modules": summary["modules"],  # each .py has its .pyc right after it
+        }
+    }
+
+
 PACKAGES = {
     # 12.x needs Node 22; 11.17.2 works on Node 20.
     "mermaid": Vendored("mermaid", "mermaid", "11.17.2", "mermaid.esm.min.mjs", _mermaid_file),
     # Python 3.14 (Pyodide numbers its releases after CPython's since 0.29).
-    "pyodide": Vendored("pyodide", "pyodide", "314.0.8", "pyodide.mjs", _pyodide_file),
+    "pyodide": Vendored(
+        "pyodide", "pyodide", "314.0.8", "pyodide.mjs", _pyodide_file, precompile_stdlib
+    ),
     "editor": Vendored("editor", "codemirror", _editor_version(), "editor.min.mjs", None),
 }
 
@@ -212,12 +260,13 @@ def main(argv: list[str]) -> int:
         write_manifest(spec, None, files, bundled=versions)
     else:
         if len(argv) > 2:
-            spec = Vendored(spec.name, spec.package, argv[2], spec.entry, spec.keep)
+            spec = dataclasses.replace(spec, version=argv[2])
         with tempfile.TemporaryDirectory() as work:
             tarball, integrity = npm_pack(spec.package, spec.version, Path(work))
             check_integrity(tarball, integrity)
             files = extract(spec, tarball)
-        write_manifest(spec, integrity, files)
+        derived = spec.derive(spec) if spec.derive else {}
+        write_manifest(spec, integrity, files, **derived)
     total = sum((spec.dir / name).stat().st_size for name in files)
     print(f"{spec.package}@{spec.version}: {len(files)} files, {total / 1e6:.2f} MB in {spec.dir}")
     return 0

@@ -6,7 +6,10 @@
 //
 // The runtime's big files (the interpreter, the standard library) are fetched once and then
 // served from Cache Storage, on every later page and visit, whatever the host's cache headers:
-// the cache is named after the pinned version (vendor.json), and other versions' are deleted.
+// the cache is named after the pinned version and the stdlib zip's digest (vendor.json: the zip
+// is derived, asyncio_notes/devtools/vendor.py), and other caches of ours are deleted.
+// Pyodide starts at once: its script loads while the manifest is fetched, and only its requests
+// for the files kept in the cache wait for the cache's name.
 
 import { loadPyodide } from "../vendor/pyodide/pyodide.mjs";
 
@@ -14,29 +17,38 @@ const INDEX = new URL("../vendor/pyodide/", import.meta.url).href;
 const CACHE_PREFIX = "asyncio-notes-pyodide-";
 let runExample = null;
 
-async function cacheRuntime() {
-  if (!self.caches) return; // not a secure context: the browser's HTTP cache only
-  const { version } = await (await fetch(`${INDEX}vendor.json`, { cache: "no-cache" })).json();
-  const name = CACHE_PREFIX + version;
+async function openCache(network) {
+  const manifest = await network(`${INDEX}vendor.json`, { cache: "no-cache" });
+  const { version, sha256 } = await manifest.json();
+  const name = `${CACHE_PREFIX}${version}-${sha256["python_stdlib.zip"].slice(0, 12)}`;
   for (const old of await caches.keys()) {
     if (old.startsWith(CACHE_PREFIX) && old !== name) await caches.delete(old);
   }
-  const cache = await caches.open(name);
+  return caches.open(name);
+}
+
+function cacheRuntime() {
+  if (!self.caches) return; // not a secure context: the browser's HTTP cache only
   const network = self.fetch.bind(self);
+  const opened = openCache(network);
+  opened.catch((error) => console.warn("runtime cache unavailable:", error));
   self.fetch = async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : input, self.location.href).href;
     if (!url.startsWith(INDEX)) return network(input, init);
+    const cache = await opened.catch(() => null);
+    if (!cache) return network(input, init);
     const hit = await cache.match(url);
     if (hit) return hit;
     const response = await network(input, init);
-    if (response.ok) await cache.put(url, response.clone());
+    // Stored while Pyodide reads its copy (a streamed compile need not wait for the whole file).
+    if (response.ok) cache.put(url, response.clone()).catch((error) => console.warn(url, error));
     return response;
   };
 }
 
 async function init(bundleURL) {
   const start = performance.now();
-  await cacheRuntime().catch((error) => console.warn("runtime cache unavailable:", error));
+  cacheRuntime();
   const [pyodide, bundle] = await Promise.all([
     // Stray output (none is expected: the runner captures the script's) goes to the console.
     loadPyodide({ indexURL: INDEX, stdout: console.log, stderr: console.warn }),

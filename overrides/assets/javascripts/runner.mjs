@@ -6,19 +6,14 @@
 // than WATCHDOG_MS of real time: a loop that never awaits cannot be interrupted otherwise
 // (Pyodide's interrupt buffer needs a cross-origin-isolated page, which a static host cannot
 // promise).
+//
+// The first Run waits on nothing it need not: the worker starts before the editor's code has
+// arrived (it is imported alongside), and Mermaid with its timeline code loads while Python does.
 
-import {
-  EditorState,
-  EditorView,
-  HighlightStyle,
-  basicSetup,
-  indentWithTab,
-  keymap,
-  python,
-  syntaxHighlighting,
-  tags as t,
-} from "../vendor/editor/editor.min.mjs";
 import mermaid from "./mermaid-loader.mjs";
+
+let cm = null; // the editor bundle, once loaded
+const editorLoaded = import("../vendor/editor/editor.min.mjs").then((module) => (cm = module));
 
 const WORKER = new URL("runner-worker.mjs", import.meta.url);
 const BUNDLE = new URL("../runner/bundle.json", import.meta.url).href;
@@ -56,26 +51,30 @@ const TEXT = ZH
 
 // The editor's code colours are Material's (its CSS variables): right in both schemes, and the
 // same as the highlighted code it replaces.
-const colours = HighlightStyle.define(
-  [
-    [[t.keyword, t.controlKeyword, t.operatorKeyword, t.definitionKeyword, t.moduleKeyword], "keyword"],
-    [[t.string, t.special(t.string)], "string"],
-    [[t.comment, t.lineComment, t.blockComment], "comment"],
-    [[t.number, t.integer, t.float], "number"],
-    [[t.function(t.definition(t.variableName)), t.function(t.variableName)], "function"],
-    [[t.definition(t.className), t.className], "constant"],
-    [[t.bool, t.null, t.self, t.standard(t.variableName), t.atom], "constant"],
-    [[t.operator, t.arithmeticOperator, t.compareOperator, t.logicOperator], "operator"],
-    [[t.punctuation, t.paren, t.squareBracket, t.brace, t.separator], "punctuation"],
-    [[t.meta, t.annotation], "special"],
-  ].map(([tag, name]) => ({ tag, color: `var(--md-code-hl-${name}-color)` })),
-);
+function colours() {
+  const { HighlightStyle, tags: t } = cm;
+  return HighlightStyle.define(
+    [
+      [[t.keyword, t.controlKeyword, t.operatorKeyword, t.definitionKeyword, t.moduleKeyword], "keyword"],
+      [[t.string, t.special(t.string)], "string"],
+      [[t.comment, t.lineComment, t.blockComment], "comment"],
+      [[t.number, t.integer, t.float], "number"],
+      [[t.function(t.definition(t.variableName)), t.function(t.variableName)], "function"],
+      [[t.definition(t.className), t.className], "constant"],
+      [[t.bool, t.null, t.self, t.standard(t.variableName), t.atom], "constant"],
+      [[t.operator, t.arithmeticOperator, t.compareOperator, t.logicOperator], "operator"],
+      [[t.punctuation, t.paren, t.squareBracket, t.brace, t.separator], "punctuation"],
+      [[t.meta, t.annotation], "special"],
+    ].map(([tag, name]) => ({ tag, color: `var(--md-code-hl-${name}-color)` })),
+  );
+}
 
 // -- the worker -------------------------------------------------------------------------------
 
 let worker = null;
 let ready = null;
 let loaded = null; // settles `ready`
+let warm = false; // the worker has loaded Python and the runner
 let startup = null; // how long the worker took to load Python and import the runner
 let current = null; // {resolve, timer} of the run in progress
 let queue = Promise.resolve();
@@ -88,6 +87,7 @@ function startWorker() {
   worker.onmessage = ({ data }) => {
     if (data.type === "ready") {
       startup = { loadMs: data.loadMs, importMs: data.importMs };
+      warm = true;
       loaded?.resolve();
     }
     else if (data.type === "error") loaded?.reject(new Error(data.message));
@@ -102,12 +102,23 @@ function startWorker() {
     if (current) finish(error);
   };
   worker.postMessage({ type: "init", bundle: BUNDLE });
+  drawingReady();
 }
 
 function stopWorker() {
   worker?.terminate();
   loaded?.reject(Object.assign(new Error("stopped"), { stopped: true }));
   worker = ready = loaded = null;
+  warm = false;
+}
+
+// Timelines are Mermaid gantt charts: a page whose diagrams sit in hidden tabs has not loaded
+// Mermaid yet. Parsing a small chart loads the library and the gantt code, once, meanwhile.
+const GANTT = "gantt\n  dateFormat x\n  section main\n  running :done, 0, 65ms\n";
+let drawing = null;
+
+function drawingReady() {
+  drawing ??= mermaid.parse(GANTT).catch((error) => console.warn("Mermaid:", error));
 }
 
 function finish(result) {
@@ -198,52 +209,59 @@ function edited(state) {
   return state.view !== null && state.view.state.doc.toString() !== state.original.text;
 }
 
+/** The example's code as an editor; the editor bundle has loaded. */
+function makeEditor(state) {
+  const { EditorState, EditorView, basicSetup, indentWithTab, keymap, python, syntaxHighlighting } = cm;
+  const host = document.createElement("div");
+  host.className = "runner-editor";
+  const hint = document.createElement("p");
+  hint.className = "runner-hint";
+  hint.textContent = TEXT.hint;
+  state.view = new EditorView({
+    parent: host,
+    state: EditorState.create({
+      doc: state.original.text.replace(/\n$/, ""),
+      extensions: [
+        basicSetup,
+        keymap.of([indentWithTab]),
+        python(),
+        syntaxHighlighting(colours()),
+        EditorView.contentAttributes.of({ "aria-label": `${TEXT.editor}: ${state.path}` }),
+        EditorView.updateListener.of((update) => {
+          // Material's Copy button copies this element's text: the reader's code once edited.
+          if (update.docChanged) {
+            if (edited(state)) state.code.textContent = `${update.state.doc.toString()}\n`;
+            else state.code.innerHTML = state.original.html;
+          }
+        }),
+      ],
+    }),
+  });
+  state.pre.classList.add("runner-editing");
+  state.pre.append(host);
+  state.pre.after(hint);
+}
+
 /** Turn the example's code into an editor (once). `focus`: the reader clicked into the code,
- * so put the cursor there and start Python meanwhile (a Run is likely to follow). */
-export function edit(set, focus = false) {
+ * so start Python meanwhile (a Run is likely to follow) and put the cursor there. */
+export async function edit(set, focus = false) {
   const state = example(set);
+  if (focus && !worker) startWorker();
   if (!state.view) {
-    const host = document.createElement("div");
-    host.className = "runner-editor";
-    const hint = document.createElement("p");
-    hint.className = "runner-hint";
-    hint.textContent = TEXT.hint;
-    state.view = new EditorView({
-      parent: host,
-      state: EditorState.create({
-        doc: state.original.text.replace(/\n$/, ""),
-        extensions: [
-          basicSetup,
-          keymap.of([indentWithTab]),
-          python(),
-          syntaxHighlighting(colours),
-          EditorView.contentAttributes.of({ "aria-label": `${TEXT.editor}: ${state.path}` }),
-          EditorView.updateListener.of((update) => {
-            // Material's Copy button copies this element's text: the reader's code once edited.
-            if (update.docChanged) {
-              if (edited(state)) state.code.textContent = `${update.state.doc.toString()}\n`;
-              else state.code.innerHTML = state.original.html;
-            }
-          }),
-        ],
-      }),
-    });
-    state.pre.classList.add("runner-editing");
-    state.pre.append(host);
-    state.pre.after(hint);
+    await editorLoaded;
+    if (!state.view) makeEditor(state);
   }
-  if (focus) {
-    requestAnimationFrame(() => state.view.focus());
-    if (!worker) startWorker();
-  }
+  if (focus) requestAnimationFrame(() => state.view.focus());
   return state;
 }
 
 /** Back to the published example: its code, and the build's Output and Timeline. */
 export function reset(set) {
-  const state = edit(set);
-  const doc = state.view.state.doc;
-  state.view.dispatch({ changes: { from: 0, to: doc.length, insert: state.original.text.replace(/\n$/, "") } });
+  const state = example(set);
+  if (state.view) {
+    const doc = state.view.state.doc;
+    state.view.dispatch({ changes: { from: 0, to: doc.length, insert: state.original.text.replace(/\n$/, "") } });
+  }
   state.code.innerHTML = state.original.html;
   const [, output, timeline] = panels(set);
   for (const panel of [output, timeline]) {
@@ -291,11 +309,13 @@ async function show(set, result) {
 
 /** Run the example (as edited) and redraw its Output and Timeline from the run. */
 export async function run(set) {
-  const state = edit(set);
-  const source = edited(state) ? state.view.state.doc.toString() + "\n" : null;
-  state.status.textContent = worker ? TEXT.running : TEXT.loading;
-  state.stopButton.hidden = false;
   const started = performance.now();
+  const state = example(set);
+  state.status.textContent = warm ? TEXT.running : TEXT.loading;
+  state.stopButton.hidden = false;
+  if (!worker) startWorker(); // first: the editor's code may still be on its way
+  await edit(set);
+  const source = edited(state) ? state.view.state.doc.toString() + "\n" : null;
   let result;
   try {
     result = await execute(state.path, source, () => (state.status.textContent = TEXT.running));

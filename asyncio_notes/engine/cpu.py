@@ -39,6 +39,7 @@ class CpuMeter:
         self._own: dict[str, bool] = {}
         self._raised_at: tuple[types.FrameType, int] | None = None
         self._entered: types.FrameType | None = None
+        self._line = self._on_line  # one bound method, returned for every line
 
     def _on_call(self, frame: types.FrameType, event: str, arg: Any) -> Any:
         filename = frame.f_code.co_filename
@@ -49,9 +50,14 @@ class CpuMeter:
             # 3.11 enters the comprehension's own frame on its line, which 3.12+ (running it inline)
             # does not report again; each round's line comes in both.
             self._entered = frame
-        return self._on_line if own else None
+        return self._line if own else None
 
     def _on_line(self, frame: types.FrameType, event: str, arg: Any) -> Any:
+        # The common case first, as cheap as it can be: it runs for every line of the script.
+        if event == "line" and self._raised_at is None and self._entered is None:
+            if self.steps:
+                self.clock.now += LINE_COST
+            return self._line
         if event == "line":
             # 3.13+ repeats the line an exception passed through (3.11 and 3.12 do not).
             repeated = self._raised_at == (frame, frame.f_lineno) or self._entered is frame
@@ -59,7 +65,7 @@ class CpuMeter:
                 self.clock.now += LINE_COST
             self._entered = None
         self._raised_at = (frame, frame.f_lineno) if event == "exception" else None
-        return self._on_line
+        return self._line
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[None]:

@@ -19,8 +19,9 @@ NO_TRANSITIONS = (
 # The rules whose result depends on the colour scheme: the only ones worth a second run in the
 # other scheme (color-contrast is also the one that costs most).
 COLOUR_RULES = ["color-contrast", "link-in-text-block"]
-_START_AXE = """([context, rules]) => {
+_START_AXE = """([context, rules, skip]) => {
   const options = {resultTypes: ["violations"], ...(rules ? {runOnly: rules} : {})}
+  if (skip) options.rules = Object.fromEntries(skip.map(id => [id, {enabled: false}]))
   window.__axeResults = axe.run(context || document, options)
     .then(r => r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => ({
       target: n.target, summary: n.failureSummary}))})))
@@ -37,12 +38,17 @@ def axe_script() -> str | None:
     return Axe().axe_script
 
 
-def start_axe(page, context: dict | None = None, rules: list[str] | None = None) -> None:
-    """Start axe on the page (or the part `context` names; only `rules` if given) without
-    waiting for it. The script is injected once per document."""
+def start_axe(
+    page,
+    context: dict | None = None,
+    rules: list[str] | None = None,
+    skip: list[str] | None = None,
+) -> None:
+    """Start axe on the page (or the part `context` names; only `rules`, or all but `skip`, if
+    given) without waiting for it. The script is injected once per document."""
     if not page.evaluate("typeof axe !== 'undefined'"):
         page.evaluate(axe_script())
-    page.evaluate(_START_AXE, [context, rules])
+    page.evaluate(_START_AXE, [context, rules, skip])
 
 
 def blocking(page, where: str) -> list[str]:

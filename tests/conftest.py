@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +21,13 @@ from asyncio_notes.devtools import build
 from asyncio_notes.devtools.chromium import launch
 from asyncio_notes.devtools.static_server import free_port, serve
 from asyncio_notes.paths import REPO
+
+# Where the environment sets PYTHONDONTWRITEBYTECODE (this machine does), every worker would
+# compile, and pytest re-rewrite, every test module and the package on every run (~2 s each):
+# keep their bytecode in .venv instead, never beside the sources (examples/ stays clean).
+if sys.dont_write_bytecode:
+    sys.pycache_prefix = str(REPO / ".venv" / "pycache")
+    sys.dont_write_bytecode = False
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ SEED = 20261202
 COUNT = 40
 
 
+@pytest.mark.slow  # the real clock: every program also runs on real time
 @pytest.mark.timeout(300)  # ~10 s; repeated real runs take longer on a loaded machine
 def test_virtual_and_real_clocks_agree_on_random_programs() -> None:
     failures = clock_fuzz.run(SEED, COUNT)

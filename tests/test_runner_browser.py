@@ -10,7 +10,8 @@
 - After the examples' runs, every standard-library module loaded from the stdlib zip came from
   its precompiled .pyc (asyncio_notes/devtools/vendor.py), not from its source.
 
-One page per language loads Pyodide once (module-scoped), for every test of that language.
+One page per language loads Pyodide once (module-scoped) for the tests of that language that a
+worker runs.
 """
 
 from __future__ import annotations
@@ -128,21 +129,30 @@ class RunnerPage:
         return [u for u in self.requests if urlparse(u).netloc != self.host]
 
 
-@pytest.fixture(scope="module", params=["zh", "en"])
-def runner_page(request, browser, site_server: str) -> Iterator[RunnerPage]:
-    context = browser.new_context()
+def open_runner_page(context, site_server: str, lang: str) -> RunnerPage:
     page = context.new_page()
     page.set_default_timeout(60_000)
-    runner = RunnerPage(page, request.param, urlparse(site_server).netloc)
-    page.goto(_url(site_server, request.param))
+    runner = RunnerPage(page, lang, urlparse(site_server).netloc)
+    page.goto(_url(site_server, lang))
     page.wait_for_load_state("networkidle")
-    yield runner
+    return runner
+
+
+@pytest.fixture(scope="module", params=["zh", "en"])
+def runner_page(request, browser, site_server: str) -> Iterator[RunnerPage]:
+    """One page per language (and worker) for the tests below: Python loads once there."""
+    context = browser.new_context()
+    yield open_runner_page(context, site_server, request.param)
     context.close()
 
 
-def test_nothing_of_the_runner_loads_before_the_reader_asks(runner_page: RunnerPage) -> None:
-    """The module fixture has only opened the page: no byte of the runtime or the editor yet;
-    the first click into the code makes it an editor."""
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_nothing_of_the_runner_loads_before_the_reader_asks(
+    new_context, site_server: str, lang: str
+) -> None:
+    """A page just opened has fetched no byte of the runtime or the editor yet; the first
+    click into the code makes it an editor."""
+    runner_page = open_runner_page(new_context(), site_server, lang)
     page = runner_page.page
     assert page.locator(".tabbed-set[data-runner-example]").count() >= 2
     page.mouse.wheel(0, 2000)
@@ -314,8 +324,9 @@ def test_a_busy_loop_is_stopped_and_the_page_stays_usable(runner_page: RunnerPag
         pytest.skip("the same worker code in both languages; once is enough")
     page, path = runner_page.page, "examples/ch02/task_model.py"
     example = runner_page.example(path)
+    assert runner_page.run(path)["status"] == "result"  # a warm worker, whichever tests ran here
     runner_page.edit(path, "while True:\n    pass")
-    # The watchdog (the worker is warm from the tests before); the page answers meanwhile.
+    # The watchdog; the page answers meanwhile.
     started = time.monotonic()
     example.get_by_role("button", name=RUN["zh"], exact=True).click()
     example.locator(":scope > .tabbed-labels > label").nth(1).click(timeout=2000)

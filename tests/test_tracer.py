@@ -120,8 +120,9 @@ def pool() -> Iterator[ThreadPoolExecutor]:
 
 
 @pytest.fixture(scope="module")
-def virtual(real: dict[str, Future[Any]], features: Path) -> dict:
-    """Virtual traces of every example (and of the features script), two at a time."""
+def virtual(features: Path) -> dict:
+    """Virtual traces of every example (and of the features script), two at a time. Tests that
+    compare with real runs ask for `real` first, so those start (and sleep) meanwhile."""
     paths = [*EXAMPLES, features]
     with ThreadPoolExecutor(max_workers=2) as executor:
         traces = executor.map(trace_script, paths)
@@ -157,18 +158,19 @@ def printed(trace: dict) -> str:
 
 @pytest.mark.slow  # compared with real runs, which sleep
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
-def test_prints_match_a_real_run(path: Path, virtual: dict, real: dict) -> None:
+def test_prints_match_a_real_run(path: Path, real: dict, virtual: dict) -> None:
     trace = virtual[path.name]
     assert trace["script"] == display_path(path, REPO) and trace["clock"] == "virtual"
     real_stdout = real[f"stdout:{path.name}"].result()
     assert same_output(printed(trace), real_stdout), (printed(trace), real_stdout)
 
 
+@pytest.mark.slow  # compared with real runs, which sleep
 @pytest.mark.parametrize(
     ("name", "elapsed"), [("task_model.py", 3.0), ("blocking_sleep.py", 2.0), ("runner.py", 2.0)]
 )
 def test_elapsed_is_exact_and_matches_a_real_run(
-    name: str, elapsed: float, virtual: dict, real: dict
+    name: str, elapsed: float, real: dict, virtual: dict
 ) -> None:
     assert to_ms(virtual[name]["elapsed"]) == elapsed
     real_trace = real[f"trace:{name}"].result()
@@ -179,7 +181,7 @@ def test_elapsed_is_exact_and_matches_a_real_run(
 
 
 @pytest.mark.slow  # compared with real runs, which sleep
-def test_executor_and_other_features_match_a_real_run(virtual: dict, real: dict) -> None:
+def test_executor_and_other_features_match_a_real_run(real: dict, virtual: dict) -> None:
     trace, real_trace = virtual["features.py"], real["trace:features.py"].result()
     assert to_ms(trace["elapsed"]) == 4.4
     assert close_to_real(4.4, real_trace["elapsed"])
@@ -263,7 +265,7 @@ def test_hand_made_loops_are_traced(virtual: dict) -> None:
 
 
 @pytest.mark.slow  # compared with real runs, which sleep
-def test_debug_mode_stderr_is_normalized_like_a_real_run(virtual: dict, real: dict) -> None:
+def test_debug_mode_stderr_is_normalized_like_a_real_run(real: dict, virtual: dict) -> None:
     stderr = virtual["debug_mode.py"]["stderr"]
     assert "examples/ch02/debug_mode.py:12: RuntimeWarning" in stderr
     assert 'File "<stdlib>/asyncio/runners.py"' in stderr
@@ -333,6 +335,7 @@ def test_an_example_that_never_ends_in_virtual_time(tmp_path: Path) -> None:
     assert f"main() waiting at {path}:6" in message
 
 
+@pytest.mark.slow  # waits for the real-time limit
 def test_an_example_stuck_in_a_cpu_loop(tmp_path: Path) -> None:
     path = write(tmp_path, "async def main():\n    while True:\n        pass")
     message = fails_fast(path, timeout=1)  # the build's limit is longer; the message is the same
@@ -386,6 +389,7 @@ def test_other_interpreters(version: str) -> None:
 # --- messages that say what happened and what to do ---------------------------------------------
 
 
+@pytest.mark.slow  # spins for SPIN_SECONDS of real time first
 def test_a_loop_that_yields_but_never_lets_time_pass(tmp_path: Path) -> None:
     path = write(tmp_path, "async def main():\n    while True:\n        await asyncio.sleep(0)")
     message = fails_fast(path)

@@ -16,6 +16,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
+import { installBundle } from "../../overrides/assets/javascripts/runner-install.mjs";
+
 const [dir, input, output] = process.argv.slice(2);
 if (!output) {
   console.error("usage: node precompile.mjs PYODIDE_DIR INPUT_JSON OUTPUT_ZIP");
@@ -29,18 +31,7 @@ const log = (line) => console.error(line);
 const pyodide = await loadPyodide({ indexURL, stdout: log, stderr: log });
 
 const bundle = JSON.parse(readFileSync(input, "utf-8"));
-const sitePackages = pyodide.runPython("import site; site.getsitepackages()[0]");
-const cwd = pyodide.runPython("import os; os.getcwd()");
-const write = (root, files) => {
-  for (const [path, text] of Object.entries(files)) {
-    const target = `${root}/${path}`;
-    pyodide.FS.mkdirTree(target.slice(0, target.lastIndexOf("/")));
-    pyodide.FS.writeFile(target, text);
-  }
-};
-write(sitePackages, bundle.package);
-write(cwd, bundle.examples);
-const runExample = pyodide.pyimport("asyncio_notes.browser").run_example;
+const runExample = installBundle(pyodide, bundle);
 for (const path of bundle.run) {
   const result = runExample(path, bundle.examples[path]);
   const { error } = result.toJs({ dict_converter: Object.fromEntries });

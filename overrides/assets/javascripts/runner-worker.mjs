@@ -12,6 +12,7 @@
 // for the files kept in the cache wait for the cache's name.
 
 import { loadPyodide } from "../vendor/pyodide/pyodide.mjs";
+import { installBundle } from "./runner-install.mjs";
 
 const INDEX = new URL("../vendor/pyodide/", import.meta.url).href;
 const CACHE_PREFIX = "asyncio-notes-pyodide-";
@@ -57,19 +58,8 @@ async function init(bundleURL) {
       return response.json();
     }),
   ]);
-  const sitePackages = pyodide.runPython("import site; site.getsitepackages()[0]");
-  const cwd = pyodide.runPython("import os; os.getcwd()");
-  const write = (root, files) => {
-    for (const [path, text] of Object.entries(files)) {
-      const target = `${root}/${path}`;
-      pyodide.FS.mkdirTree(target.slice(0, target.lastIndexOf("/")));
-      pyodide.FS.writeFile(target, text);
-    }
-  };
-  write(sitePackages, bundle.package);
-  write(cwd, bundle.examples);
   const loaded = performance.now();
-  runExample = pyodide.pyimport("asyncio_notes.browser").run_example;
+  runExample = installBundle(pyodide, bundle);
   return { examples: bundle.examples, loadMs: loaded - start, importMs: performance.now() - loaded };
 }
 

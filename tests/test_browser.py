@@ -314,11 +314,13 @@ def toggle_scheme(page, want: str) -> list[str]:
     return []
 
 
-def axe_problems(page, where: str, **which: list[str]) -> list[str]:
-    """axe's serious and critical findings; `which`: rules= or skip= (see start_axe)."""
+def axe_problems(
+    page, where: str, *, rules: list[str] | None = None, skip: list[str] | None = None
+) -> list[str]:
+    """axe's serious and critical findings: only `rules`, or all but `skip` (see start_axe)."""
     if axe_script() is None:
         return []
-    start_axe(page, **which)
+    start_axe(page, rules=rules, skip=skip)
     return blocking(page, where)
 
 
@@ -344,7 +346,7 @@ def page_problems(page, info: SitePage, site: str, watch: Watch, colours: bool) 
     problems += show_and_render_diagrams(page, info.diagrams)
     screenshot(page, info, "desktop-dark", full_page=False)
     page.add_style_tag(content=SHOW_ALL_TAB_PANELS + NO_TRANSITIONS)  # axe sees every panel
-    problems += axe_problems(page, "axe (dark)", skip=[] if colours else COLOUR_RULES)
+    problems += axe_problems(page, "axe (dark)", skip=None if colours else COLOUR_RULES)
     problems += toggle_scheme(page, "default")  # also what the next page of the scope starts in
     if colours:
         problems += axe_problems(page, "axe (light)", rules=COLOUR_RULES)
@@ -375,6 +377,9 @@ def test_every_built_page_is_checked(pages: list[SitePage]) -> None:
     built = sorted(info.path for info in pages)
     checked = sorted(p for path in page_paths() for p in (path, "en/" + path))
     assert built == checked
+    for lang in ("zh", "en"):
+        with_code = sum(bool(info.code_blocks) for info in pages if info.lang == lang)
+        assert with_code >= 2, f"expected code on {lang} chapter pages"
 
 
 @pytest.fixture(scope="module")

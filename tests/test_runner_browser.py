@@ -46,12 +46,13 @@ STOP = {"zh": "停止", "en": "Stop"}
 RESET = {"zh": "还原", "en": "Reset"}
 DONE = {"zh": "完成", "en": "Done"}
 
-# Every example, unmodified, through the page's own runner module (the worker, Pyodide).
-RUN_ALL = """async (paths) => {
+# [path, source] pairs through the page's own runner module (the worker, Pyodide), one after
+# another; a null source runs the published example. Returns {path: result}.
+RUN_ALL = """async (runs) => {
   const script = document.querySelector("script[src*='runner-on-demand.js']")
   const runner = await import(new URL("runner.mjs", script.src).href)
   const results = {}
-  for (const path of paths) results[path] = await runner.execute(path, null)
+  for (const [path, source] of runs) results[path] = await runner.execute(path, source)
   return results
 }"""
 
@@ -68,11 +69,6 @@ for name, module in sorted(sys.modules.items()):
     if file.startswith(archive + "/") and not frozen:
         print(name, "bytecode" if file.endswith(".pyc") else "source")
 """
-RUN_ONE = """async ([path, source]) => {
-  const script = document.querySelector("script[src*='runner-on-demand.js']")
-  const runner = await import(new URL("runner.mjs", script.src).href)
-  return await runner.execute(path, source)
-}"""
 
 
 def _url(site_server: str, lang: str, path: str = PAGE) -> str:
@@ -226,7 +222,7 @@ def test_every_example_equals_the_build(runner_page: RunnerPage) -> None:
     out = example_out_dir(example_files()[0].parent / "task_model.py")
     assert runner_page.output_shown(page_example) == (out / "output.txt").read_text("utf-8")
     assert result["timeline"] == (out / "timeline.md").read_text("utf-8")
-    results = runner_page.page.evaluate(RUN_ALL, [relative(e) for e in runnable])
+    results = runner_page.page.evaluate(RUN_ALL, [[relative(e), None] for e in runnable])
     wrong = []
     for example in runnable:
         got, out = results[relative(example)], example_out_dir(example)
@@ -245,7 +241,7 @@ def test_the_standard_library_is_loaded_from_bytecode(runner_page: RunnerPage) -
     """After every example has run (the test above), no module of the stdlib zip was compiled
     from its source in the browser: the vendored zip has a .pyc for each (vendor.json)."""
     path = "examples/ch02/task_model.py"
-    result = runner_page.page.evaluate(RUN_ONE, [path, LOADED_FROM_THE_ZIP])
+    result = runner_page.page.evaluate(RUN_ALL, [[path, LOADED_FROM_THE_ZIP]])[path]
     assert result["type"] == "result", result
     loaded = dict(line.split() for line in result["output"].splitlines()[1:])
     assert len(loaded) > 50, result["output"]

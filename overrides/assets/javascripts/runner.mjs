@@ -50,10 +50,11 @@ const TEXT = ZH
     };
 
 // The editor's code colours are Material's (its CSS variables): right in both schemes, and the
-// same as the highlighted code it replaces.
+// same as the highlighted code it replaces. Defined once, for every editor on the page.
+let highlightStyle = null;
 function colours() {
   const { HighlightStyle, tags: t } = cm;
-  return HighlightStyle.define(
+  return (highlightStyle ??= HighlightStyle.define(
     [
       [[t.keyword, t.controlKeyword, t.operatorKeyword, t.definitionKeyword, t.moduleKeyword], "keyword"],
       [[t.string, t.special(t.string)], "string"],
@@ -66,7 +67,7 @@ function colours() {
       [[t.punctuation, t.paren, t.squareBracket, t.brace, t.separator], "punctuation"],
       [[t.meta, t.annotation], "special"],
     ].map(([tag, name]) => ({ tag, color: `var(--md-code-hl-${name}-color)` })),
-  );
+  ));
 }
 
 // -- the worker -------------------------------------------------------------------------------

@@ -20,7 +20,8 @@
 - A missing page gets the root 404 page, fully styled, under / and under /en/, as on GitHub
   Pages (tests/conftest.py serves the site as that host does); it links to the English site.
 
-Only one browser runs per worker (the `browser` fixture in conftest.py); each test opens a context.
+Only one browser runs per worker (the `browser` fixture in conftest.py), with one context for the
+module's tests (`light_context`) and one with JavaScript off; each test opens a tab.
 """
 
 from __future__ import annotations
@@ -201,8 +202,7 @@ class Watch:
         )
 
 
-def open_page(context, site: str, path: str, watch: Watch | None = None):
-    page = context.new_page()
+def open_page(page, site: str, path: str, watch: Watch | None = None):
     if watch:
         watch.attach(page)
     page.goto(site + path, wait_until="load")
@@ -383,11 +383,10 @@ def test_every_built_page_is_checked(pages: list[SitePage]) -> None:
 
 
 @pytest.fixture(scope="module")
-def page_pass_context(browser) -> Iterator:
-    """One browser context for the page pass in this worker: its cache keeps the site's scripts
-    compiled from one page to the next (about 15% less CPU than a context per page). Each test
-    clears the site's storage when it ends (Material keeps the palette and tabs chosen there);
-    every page checks first that it opened in the light scheme."""
+def light_context(browser) -> Iterator:
+    """One browser context for this module's tests in this worker (those that need JavaScript
+    off have their own): its cache keeps the site's scripts compiled from one page to the next
+    (about 15% less CPU than a context per page)."""
     context = browser.new_context(
         viewport=DESKTOP,
         color_scheme="light",
@@ -398,16 +397,39 @@ def page_pass_context(browser) -> Iterator:
     context.close()
 
 
+@pytest.fixture
+def tab(light_context) -> Iterator:
+    """A new tab in the light context. The site's storage is cleared when the test ends (Material
+    keeps the palette and the tabs chosen there); every page pass checks first that it opened in
+    the light scheme."""
+    page = light_context.new_page()
+    yield page
+    with contextlib.suppress(Exception):  # a test that failed may have left the site
+        page.evaluate("localStorage.clear(); sessionStorage.clear()")
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def no_js_context(browser) -> Iterator:
+    context = browser.new_context(viewport=DESKTOP, java_script_enabled=False)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def no_js_tab(no_js_context) -> Iterator:
+    with contextlib.closing(no_js_context.new_page()) as page:
+        yield page
+
+
 @pytest.mark.parametrize("path", page_paths())
 def test_each_page_in_both_languages_and_schemes(
-    site_server: str, pages: list[SitePage], page_pass_context, path: str
+    site_server: str, pages: list[SitePage], tab, path: str
 ) -> None:
     """Each page is loaded once per language and checked for everything there."""
     by_path = {info.path: info for info in pages}
     zh, en = by_path[path], by_path["en/" + path]
-    with contextlib.closing(page_pass_context.new_page()) as page:
-        problems = page_pair_problems(page, zh, en, site_server)
-        page.evaluate("localStorage.clear(); sessionStorage.clear()")  # Material's palette, tabs
+    problems = page_pair_problems(tab, zh, en, site_server)
     assert not problems, "\n".join(problems)
 
 
@@ -429,11 +451,12 @@ def page_pair_problems(page, zh: SitePage, en: SitePage, site_server: str) -> li
 
 @pytest.mark.parametrize("home", ["", "en/"])
 def test_a_dark_system_scheme_opens_pages_dark(
-    site_server: str, new_context, pages: list[SitePage], home: str
+    site_server: str, tab, pages: list[SitePage], home: str
 ) -> None:
     """Without a choice of their own, readers get their system's scheme, diagrams drawn in it."""
     info = next(p for p in pages if p.path == home + "ch02/tasks/")
-    page = new_context(viewport=DESKTOP, color_scheme="dark").new_page()
+    page = tab
+    page.emulate_media(color_scheme="dark")
     watch = Watch(site_server)
     watch.attach(page)
     visit(page, site_server, info.path, watch)
@@ -446,12 +469,11 @@ def test_a_dark_system_scheme_opens_pages_dark(
     ("lang", "queries"), [("zh", ["协程", "事件循环"]), ("en", ["coroutine", "task"])]
 )
 def test_search_finds_words_in_the_language_being_read(
-    site_server: str, new_context, lang: str, queries: list[str]
+    site_server: str, tab, lang: str, queries: list[str]
 ) -> None:
-    context = new_context(viewport=DESKTOP)
     watch = Watch(site_server)
     home = "" if lang == "zh" else "en/"
-    page = open_page(context, site_server, home, watch)
+    page = open_page(tab, site_server, home, watch)
     box = page.locator(".md-search__input")
     box.click()
     for query in queries:  # one after another in the same box, as a reader refines a search
@@ -475,12 +497,11 @@ def test_search_finds_words_in_the_language_being_read(
     assert not watch.problems, "\n".join(watch.problems)
 
 
-def test_search_from_the_address_bar(site_server: str, new_context) -> None:
+def test_search_from_the_address_bar(site_server: str, tab) -> None:
     """?q= opens search with the query's results; ?h= (a search result's link) highlights the
     words on the page. Both need the index, which pages otherwise load only when search opens."""
-    context = new_context(viewport=DESKTOP)
     watch = Watch(site_server)
-    page = open_page(context, site_server, "en/?q=coroutine", watch)
+    page = open_page(tab, site_server, "en/?q=coroutine", watch)
     results = page.locator(".md-search-result__item a.md-search-result__link")
     results.first.wait_for(timeout=20_000)
     assert page.evaluate("document.getElementById('__search').checked"), "search did not open"
@@ -496,10 +517,9 @@ TIMELINE_LABEL = re.compile(r"^(Timeline|时间线)$")
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_pages_are_readable_without_javascript(
-    site_server: str, pages: list[SitePage], new_context, lang: str
+    site_server: str, pages: list[SitePage], no_js_tab, lang: str
 ) -> None:
-    context = new_context(viewport=DESKTOP, java_script_enabled=False)
-    page = context.new_page()
+    page = no_js_tab
     problems = []
     for info in (info for info in pages if info.lang == lang):
         page.goto(site_server + info.path, wait_until="load")
@@ -550,11 +570,10 @@ def test_pages_are_readable_without_javascript(
     ],
 )
 def test_missing_pages_get_the_404_page_github_pages_serves(
-    site_server: str, new_context, path: str, lang: str, heading: str, english_link: str | None
+    site_server: str, tab, path: str, lang: str, heading: str, english_link: str | None
 ) -> None:
-    context = new_context(viewport=DESKTOP)
     watch = Watch(site_server, expected_404={site_server + path})
-    page = context.new_page()
+    page = tab
     watch.attach(page)
     response = page.goto(site_server + path, wait_until="load")
     assert response is not None
@@ -577,7 +596,7 @@ def test_missing_pages_get_the_404_page_github_pages_serves(
     assert not watch.problems, "\n".join(watch.problems)
 
 
-def test_cut_timeline_labels_show_their_full_text(site_server: str, new_context) -> None:
+def test_cut_timeline_labels_show_their_full_text(site_server: str, tab) -> None:
     """mermaid-loader.mjs: a cut label gets its whole text (from the `%% full` comment) as a
     tooltip and, when focused, over itself; a bar too narrow for its label gets it as a tooltip.
     Material draws into a closed shadow root, so the loader's render is called here directly."""
@@ -588,7 +607,7 @@ def test_cut_timeline_labels_show_their_full_text(site_server: str, new_context)
         "    section Task-1 main()\n",
         f"    section {long_title[:23]}…\n    %% full section-0 {long_title}\n",
     )
-    page = open_page(new_context(viewport=DESKTOP), site_server, "en/ch02/tasks/")
+    page = open_page(tab, site_server, "en/ch02/tasks/")
     found = page.evaluate(
         """async (source) => {
           const {svg} = await window.mermaid.render("qa-timeline", source)
@@ -613,10 +632,9 @@ def test_cut_timeline_labels_show_their_full_text(site_server: str, new_context)
 
 
 def test_without_javascript_a_timeline_is_a_list_with_full_labels(
-    site_server: str, new_context
+    site_server: str, no_js_tab
 ) -> None:
-    context = new_context(viewport=DESKTOP, java_script_enabled=False)
-    page = open_page(context, site_server, "en/ch02/tasks/")
+    page = open_page(no_js_tab, site_server, "en/ch02/tasks/")
     page.locator(".tabbed-labels > label", has_text="Timeline").first.click()  # CSS tabs
     text = page.locator("ul.timeline-text").first
     assert text.is_visible()

@@ -11,7 +11,9 @@
   its precompiled .pyc (asyncio_notes/devtools/vendor.py), not from its source.
 
 One page per language loads Pyodide once (module-scoped) for the tests of that language that a
-worker runs.
+worker runs. What the page's language changes (labels, messages) is checked in both; what it does
+not (the worker, the engine and the bundle are the same files in both: tests/test_site.py) runs
+on one page only, as each Pyodide start costs about 4 s of CPU.
 """
 
 from __future__ import annotations
@@ -80,6 +82,7 @@ class RunnerPage:
         self.page, self.lang, self.host = page, lang, host
         self.requests: list[str] = []
         self.errors: list[str] = []
+        self.before_asking: list[str] = []  # set by open_runner_page
         page.on("request", lambda r: self.requests.append(r.url))
         page.on("pageerror", lambda e: self.errors.append(str(e)))
 
@@ -126,42 +129,53 @@ class RunnerPage:
 
 
 def open_runner_page(context, site_server: str, lang: str) -> RunnerPage:
+    """The page, loaded and scrolled through as a reader would, before anything is asked of it
+    (what it fetched by then: RunnerPage.before_asking)."""
     page = context.new_page()
     page.set_default_timeout(60_000)
     runner = RunnerPage(page, lang, urlparse(site_server).netloc)
     page.goto(_url(site_server, lang))
     page.wait_for_load_state("networkidle")
+    page.mouse.wheel(0, 2000)
+    page.wait_for_timeout(300)
+    runner.before_asking = list(runner.requests)
     return runner
 
 
-@pytest.fixture(scope="module", params=["zh", "en"])
+@pytest.fixture(scope="module")
 def runner_page(request, browser, site_server: str) -> Iterator[RunnerPage]:
-    """One page per language (and worker) for the tests below: Python loads once there."""
+    """One page per language (request.param, and worker) for the tests below: Python loads once
+    there."""
     context = browser.new_context()
     yield open_runner_page(context, site_server, request.param)
     context.close()
 
 
-@pytest.mark.parametrize("lang", ["zh", "en"])
-def test_nothing_of_the_runner_loads_before_the_reader_asks(
-    new_context, site_server: str, lang: str
-) -> None:
-    """A page just opened has fetched no byte of the runtime or the editor yet; the first
-    click into the code makes it an editor."""
-    runner_page = open_runner_page(new_context(), site_server, lang)
+# The page's language, for the tests that take the runner_page fixture.
+IN_BOTH = pytest.mark.parametrize("runner_page", ["zh", "en"], indirect=True)
+IN_ENGLISH = pytest.mark.parametrize("runner_page", ["en"], indirect=True)
+IN_CHINESE = pytest.mark.parametrize("runner_page", ["zh"], indirect=True)
+
+
+@IN_BOTH
+def test_nothing_of_the_runner_loads_before_the_reader_asks(runner_page: RunnerPage) -> None:
+    """The page, opened and scrolled, had fetched no byte of the runtime or the editor; a click
+    into the code makes it an editor (if no test on this page has done so yet)."""
     page = runner_page.page
     assert page.locator(".tabbed-set[data-runner-example]").count() >= 2
-    page.mouse.wheel(0, 2000)
-    page.wait_for_timeout(300)
-    assert [u for u in runner_page.requests if RUNNER_FILES.search(u)] == []
+    assert len(runner_page.before_asking) > 5  # the page's own files: the record works
+    assert [u for u in runner_page.before_asking if RUNNER_FILES.search(u)] == []
     example = runner_page.example("examples/ch02/concurrent_tasks.py")
-    example.locator(".highlight pre").first.click()
+    runner_page.show_code("examples/ch02/concurrent_tasks.py")
+    if not example.locator(".cm-editor").count():
+        example.locator(".highlight pre").first.click()
     example.locator(".cm-editor").wait_for()
     assert example.locator(".cm-content[contenteditable=true]").is_visible()
     assert any("/vendor/editor/" in u for u in runner_page.requests)
     assert runner_page.foreign_requests() == []
 
 
+@IN_BOTH
 def test_a_readers_edit_runs_and_redraws_output_and_timeline(runner_page: RunnerPage) -> None:
     path = "examples/ch02/concurrent_tasks.py"
     example = runner_page.example(path)
@@ -214,6 +228,7 @@ def asyncio_312_expectation(example, built: list[str]) -> list[str]:
     ]
 
 
+@IN_ENGLISH
 def test_every_example_equals_the_build(runner_page: RunnerPage) -> None:
     """Byte for byte: the Output text and the Timeline block (its Mermaid source)."""
     runnable = [e for e in example_files() if not browser_needs(e.read_text(encoding="utf-8"))]
@@ -237,6 +252,7 @@ def test_every_example_equals_the_build(runner_page: RunnerPage) -> None:
     assert runner_page.foreign_requests() == [] and runner_page.errors == []
 
 
+@IN_ENGLISH
 def test_the_standard_library_is_loaded_from_bytecode(runner_page: RunnerPage) -> None:
     """After every example has run (the test above), no module of the stdlib zip was compiled
     from its source in the browser: the vendored zip has a .pyc for each (vendor.json)."""
@@ -252,6 +268,7 @@ def test_the_standard_library_is_loaded_from_bytecode(runner_page: RunnerPage) -
     )
 
 
+@IN_ENGLISH
 def test_the_runtime_is_kept_for_later_pages(runner_page: RunnerPage) -> None:
     """Cache Storage, named after the pinned version and the stdlib zip's digest (the zip is
     derived from the package's), holds the interpreter and the stdlib."""
@@ -301,9 +318,8 @@ ENDINGS = {
 }
 
 
+@IN_ENGLISH
 def test_runs_that_cannot_finish_end_with_a_message(runner_page: RunnerPage) -> None:
-    if runner_page.lang != "en":
-        pytest.skip("the same worker code in both languages; once is enough")
     path = "examples/ch02/task_model.py"
     for name, (body, message) in ENDINGS.items():
         runner_page.edit(
@@ -315,9 +331,8 @@ def test_runs_that_cannot_finish_end_with_a_message(runner_page: RunnerPage) -> 
         assert result["status"] == "result" and message in runner_page.output_shown(path), name
 
 
+@IN_CHINESE  # its labels and message are checked in Chinese
 def test_a_busy_loop_is_stopped_and_the_page_stays_usable(runner_page: RunnerPage) -> None:
-    if runner_page.lang != "zh":
-        pytest.skip("the same worker code in both languages; once is enough")
     page, path = runner_page.page, "examples/ch02/task_model.py"
     example = runner_page.example(path)
     assert runner_page.run(path)["status"] == "result"  # a warm worker, whichever tests ran here

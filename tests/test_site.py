@@ -213,3 +213,19 @@ def test_every_page_with_a_timeline_has_its_legend_under_the_first_one(
         legend = html[legends[0] : html.index("</div>", legends[0])]
         assert bool(CJK.search(legend)) == (not name.startswith("en/")), name
     assert with_timelines >= 12  # six pages of chapter 2, in each language
+
+
+def test_the_runner_is_the_same_files_in_both_languages(built_site: BuiltSite) -> None:
+    """The in-page runner's code, runtime and bundle are one set of files that each language's
+    build copies: the browser tests check their language-independent behaviour on one page."""
+    assets = built_site.root / "assets"
+    runner_files = [
+        *sorted((assets / "javascripts").glob("runner*")),
+        *sorted(p for p in (assets / "runner").rglob("*") if p.is_file()),
+        *sorted(p for p in (assets / "vendor" / "pyodide").rglob("*") if p.is_file()),
+        *sorted(p for p in (assets / "vendor" / "editor").rglob("*") if p.is_file()),
+    ]
+    assert len(runner_files) > 6 and (assets / "runner" / "bundle.json") in runner_files
+    for zh in runner_files:
+        en = built_site.root / "en" / zh.relative_to(built_site.root)
+        assert en.is_file() and en.read_bytes() == zh.read_bytes(), f"{en} differs from {zh}"

@@ -602,7 +602,7 @@ def test_cut_timeline_labels_show_their_full_text(site_server: str, tab) -> None
     Material draws into a closed shadow root, so the loader's render is called here directly."""
     timeline = (REPO / "build/generated/ch02/concurrent_tasks/timeline.md").read_text("utf-8")
     source = timeline.split("```mermaid\n", 1)[1].split("\n```", 1)[0]
-    long_title = "Task-1 main(with, a, long, list, of, arguments)"  # as gantt.py cuts it:
+    long_title = "Task-1 main(with, a, long, list, of, arguments)"  # as timeline_labels.py cuts it:
     source = source.replace(
         "    section Task-1 main()\n",
         f"    section {long_title[:23]}…\n    %% full section-0 {long_title}\n",

@@ -71,10 +71,11 @@ function onScreen(text) {
   });
 }
 
-// Timelines (asyncio_notes/render/gantt.py) cut long labels with "…" and keep each one's whole
-// text in a `%% full KEY TEXT` comment (KEY: the bar's id, or section-N). The drawn SVG gets that
-// text as a tooltip (<title>), and a cut label can be focused, which shows the whole text over it.
-// Bars too narrow for their label (Mermaid hides it there) get the label as a tooltip.
+// Timelines cut long labels with "…" (asyncio_notes/render/timeline_labels.py); gantt.py keeps
+// each one's whole text in a `%% full KEY TEXT` comment (KEY: the bar's id, or section-N). The
+// drawn SVG gets that text as a tooltip (<title>), and a cut label can be focused, which shows
+// the whole text over it. Bars too narrow for their label (Mermaid hides it there) get the label
+// as a tooltip.
 const FULL_TEXT = /^\s*%% full (\S+) (.*)$/gm;
 const FOCUS_CSS =
   ".notes-full { display: none; } .notes-cut:focus + .notes-full { display: inline;" +

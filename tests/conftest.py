@@ -124,6 +124,21 @@ def browser() -> Iterator[object]:
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def notebooks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Both languages' chapter notebooks generated once into a temporary directory:
+    {lang: directory} (tests/notebook_support.py reads them)."""
+    from asyncio_notes.sitebuild.notebooks import LANGS, write_notebooks
+
+    out = tmp_path_factory.mktemp("notebooks")
+    dirs = {}
+    for lang in LANGS:
+        written = write_notebooks(REPO / "docs" / lang, lang, out / lang)
+        assert written, f"no notebook generated for {lang}"
+        dirs[lang] = out / lang
+    return dirs
+
+
 @pytest.fixture
 def new_context(browser) -> Iterator:
     """A factory of browser contexts (browser.new_context options), closed after the test."""

@@ -10,20 +10,20 @@ from __future__ import annotations
 import pytest
 
 from tests.axe_check import COLOUR_RULES, NO_TRANSITIONS, axe_script, blocking, start_axe
-from tests.test_browser import DESKTOP, Watch, visit
+from tests.browser_support import DESKTOP, Watch, visit
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
 
 
 @pytest.mark.parametrize("home", ["", "en/"])
 def test_search_dialog_has_no_serious_accessibility_violations(
-    site_server: str, new_context, home: str
+    site_server: str, tab, home: str
 ) -> None:
     """Every rule in the light scheme, then the colour rules in the dark one (the palette
     switched while the dialog stays open)."""
     if axe_script() is None:
         pytest.skip("axe-playwright-python is not installed")
-    page = new_context(viewport=DESKTOP, color_scheme="light").new_page()
+    page = tab  # light
     watch = Watch(site_server)
     watch.attach(page)
     visit(page, site_server, home, watch)

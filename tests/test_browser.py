@@ -1,42 +1,30 @@
-"""The built site in a real browser (Chromium through Playwright), every page in both languages.
+"""The built site in a real browser (Chromium through Playwright): every page in both languages.
 
-- One test per page, for both its languages (so parallel workers share the pages out). Each page
-  is loaded once: it loads without console errors, failed requests or requests to any other
-  host; every Mermaid diagram renders (its tab clicked first); full-page screenshots at 1280 px
-  and at a phone's 390 px go to screenshots/, where nothing may be wider than the phone; every
-  code block has a copy button, and the first one copies its block. Then the reader's palette
-  toggle switches it to the dark scheme: the diagrams stay drawn, and a dark screenshot is taken.
-  axe-core finds no serious or critical violation (tests/axe_check.py): every rule in the dark
-  scheme, and the colour rules again after toggling back to light. The colour rules (the costly
-  ones) run on the zh page of each pair only: both languages are built from the same theme and
-  the same page structure (parity.py), so they share every colour; the en page gets the others.
-  No page downloads the search index or worker before the reader opens search. The zh page's
-  language switcher, clicked, lands on the same page in English (that is how the en page is
-  loaded); the en page's switcher points back to the zh page. A page opened with a dark system
-  scheme starts dark.
-- Search finds Chinese words on the Chinese site and English words on the English one, and only
-  offers pages of the language being read; ?q= and ?h= work.
-- With JavaScript off, text and code are readable and diagrams say why they are not shown.
-- A missing page gets the root 404 page, fully styled, under / and under /en/, as on GitHub
-  Pages (tests/conftest.py serves the site as that host does); it links to the English site.
+One test per page, for both its languages (so parallel workers share the pages out). Each page
+is loaded once: it loads without console errors, failed requests or requests to any other host;
+every Mermaid diagram renders (its tab clicked first); full-page screenshots at 1280 px and at a
+phone's 390 px go to screenshots/, where nothing may be wider than the phone; every code block
+has a copy button, and the first one copies its block. Then the reader's palette toggle switches
+it to the dark scheme: the diagrams stay drawn, and a dark screenshot is taken. axe-core finds no
+serious or critical violation (tests/axe_check.py): every rule in the dark scheme, and the colour
+rules again after toggling back to light. The colour rules (the costly ones) run on the zh page
+of each pair only: both languages are built from the same theme and the same page structure
+(parity.py), so they share every colour; the en page gets the others. No page downloads the
+search index or worker before the reader opens search. The zh page's language switcher, clicked,
+lands on the same page in English (that is how the en page is loaded); the en page's switcher
+points back to the zh page. A page opened with a dark system scheme starts dark.
 
-Only one browser runs per worker (the `browser` fixture in conftest.py), with one context for the
-module's tests (`light_context`) and one with JavaScript off; each test opens a tab.
+Search, pages without JavaScript and the 404 page: test_browser_reading.py. Only one browser runs
+per worker (the `browser` fixture in conftest.py), with one context for a module's tests
+(`light_context`) and one with JavaScript off; each test opens a tab.
 """
 
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
-from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
-from asyncio_notes.devtools.chromium import DIAGRAM_TAB, mark_diagram_tabs, open_diagram_tabs
 from asyncio_notes.paths import REPO
 from tests.axe_check import (
     COLOUR_RULES,
@@ -46,7 +34,14 @@ from tests.axe_check import (
     blocking,
     start_axe,
 )
-from tests.conftest import BuiltSite
+from tests.browser_support import (
+    DESKTOP,
+    PHONE,
+    SitePage,
+    Watch,
+    show_and_render_diagrams,
+    visit,
+)
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
 PlaywrightTimeout = sync_api.TimeoutError
@@ -54,9 +49,6 @@ PlaywrightTimeout = sync_api.TimeoutError
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
 
 SCREENSHOTS = REPO / "screenshots"  # emptied when a run starts (conftest.py)
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
-CJK = re.compile(r"[\u4e00-\u9fff]")
 # What Material's search downloads: the index and the worker with its lunr languages.
 SEARCH_DOWNLOADS = re.compile(r"/search/search_index\.json|/workers/search\.|/lunr/")
 
@@ -69,171 +61,6 @@ SHOW_FIRST_CODE_BLOCK = """() => {
   const i = [...set.querySelectorAll(":scope > .tabbed-content > .tabbed-block")].indexOf(block)
   set.querySelectorAll(":scope > .tabbed-labels > label")[i]?.click()
 }"""
-
-# Material replaces each <pre class="mermaid"> with a <div class="mermaid"> whose SVG lives in a
-# closed shadow root; a diagram still waiting (or failed) is a <pre>, or a <div> showing source.
-DIAGRAMS_STATE = """() => {
-  const all = [...document.querySelectorAll(".mermaid")]
-  const rendered = all.filter(el => el.tagName === "DIV" && el.getBoundingClientRect().height > 20
-    && (el.querySelector("svg") || !el.textContent.includes("\\n")))
-  return {total: all.length, rendered: rendered.length,
-          pending: all.filter(el => !rendered.includes(el)).map(el => el.outerHTML.slice(0, 120))}
-}"""
-
-
-# A diagram may be drawn only once it is about to be seen: while any is still waiting, bring the
-# first one that is showing (its tab selected) into view.
-SCROLL_TO_PENDING_DIAGRAM = f"""expected => {{
-  const state = ({DIAGRAMS_STATE})()
-  if (state.rendered >= expected) return true
-  const waiting = [...document.querySelectorAll("pre.mermaid")]
-    .find(el => el.getClientRects().length > 0)
-  waiting?.scrollIntoView({{block: "center"}})
-  return false
-}}"""
-
-
-class _StaticCounts(HTMLParser):
-    """What a built page contains before any script runs."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.diagrams = 0
-        self.code_blocks = 0
-        self._pre: list[bool] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        classes = (dict(attrs).get("class") or "").split()
-        if tag in ("pre", "div") and "mermaid" in classes:
-            self.diagrams += 1
-        if tag == "pre":
-            self._pre.append("mermaid" in classes)
-        if tag == "code" and self._pre and not self._pre[-1]:
-            self.code_blocks += 1
-            self._pre[-1] = True  # one <code> per <pre>
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "pre" and self._pre:
-            self._pre.pop()
-
-
-@dataclass(frozen=True)
-class SitePage:
-    path: str  # URL path below the site root: "", "ch02/", "en/trace/", "404.html"
-    file: Path
-    lang: str
-    diagrams: int
-    code_blocks: int
-
-    @property
-    def slug(self) -> str:
-        path = self.path.removeprefix("en/") if self.lang == "en" else self.path
-        return path.strip("/").replace("/", "_").removesuffix(".html") or "index"
-
-    @property
-    def other(self) -> str:
-        """The same page in the other language."""
-        return self.path.removeprefix("en/") if self.lang == "en" else "en/" + self.path
-
-
-def site_pages(site: BuiltSite) -> list[SitePage]:
-    pages = []
-    for file in sorted(site.root.rglob("*.html")):
-        rel = file.relative_to(site.root).as_posix()
-        path = rel.removesuffix("index.html")
-        counts = _StaticCounts()
-        counts.feed(file.read_text(encoding="utf-8"))
-        lang = "en" if rel.startswith("en/") else "zh"
-        pages.append(SitePage(path, file, lang, counts.diagrams, counts.code_blocks))
-    return pages
-
-
-@pytest.fixture(scope="module")
-def pages(built_site: BuiltSite) -> list[SitePage]:
-    found = site_pages(built_site)
-    for lang in ("zh", "en"):
-        assert any(p.lang == lang and p.path.endswith("404.html") for p in found)
-        assert sum(p.lang == lang for p in found) >= 4, f"too few {lang} pages: {found}"
-    return found
-
-
-@dataclass
-class Watch:
-    """Everything a page did that a reader should never see happen."""
-
-    site: str
-    problems: list[str] = field(default_factory=list)
-    requests: list[str] = field(default_factory=list)
-    expected_404: set[str] = field(default_factory=set)
-
-    def attach(self, page) -> None:  # page: playwright.sync_api.Page
-        host = urlparse(self.site).netloc
-
-        def on_console(message) -> None:
-            if message.type != "error":
-                return
-            if message.location.get("url") in self.expected_404 and "404" in message.text:
-                return  # the browser reports the 404 status of a missing page we asked for
-            self.problems.append(f"console error: {message.text} ({message.location})")
-
-        page.on("console", on_console)
-        page.on("pageerror", lambda e: self.problems.append(f"uncaught exception: {e}"))
-
-        def on_request(request) -> None:
-            self.requests.append(request.url)
-            if urlparse(request.url).netloc != host and not request.url.startswith("data:"):
-                self.problems.append(f"request to another host: {request.url}")
-
-        page.on("request", on_request)
-
-        def on_failed(request) -> None:
-            # ERR_ABORTED: the page navigated away or closed while a request was in flight.
-            if "ERR_ABORTED" not in (request.failure or ""):
-                self.problems.append(f"request failed: {request.url} ({request.failure})")
-
-        page.on("requestfailed", on_failed)
-        page.on(
-            "response",
-            lambda r: (
-                r.status >= 400
-                and r.url not in self.expected_404
-                and self.problems.append(f"HTTP {r.status}: {r.url}")
-            ),
-        )
-
-
-def open_page(page, site: str, path: str, watch: Watch | None = None):
-    if watch:
-        watch.attach(page)
-    page.goto(site + path, wait_until="load")
-    return page
-
-
-def visit(page, site: str, path: str, watch: Watch) -> None:
-    """Load another page in the same tab (cheaper than a new tab), with a fresh record."""
-    watch.problems.clear()
-    watch.requests.clear()
-    page.goto(site + path, wait_until="load")
-
-
-def show_and_render_diagrams(page, expected: int) -> list[str]:
-    """Click every tab that holds a diagram, wait for all diagrams; return what went wrong."""
-    if not expected:
-        return []
-    open_diagram_tabs(page)
-    return wait_for_diagrams(page, expected)
-
-
-def wait_for_diagrams(page, expected: int) -> list[str]:
-    """Wait until `expected` diagrams are drawn and showing; return what went wrong."""
-    if not expected:
-        return []
-    try:
-        page.wait_for_function(SCROLL_TO_PENDING_DIAGRAM, arg=expected, timeout=30_000, polling=100)
-    except PlaywrightTimeout:  # report the state rather than the timeout
-        state = page.evaluate(DIAGRAMS_STATE)
-        return [f"{state['rendered']} of {expected} diagrams rendered; pending: {state['pending']}"]
-    return []
 
 
 def screenshot(page, page_info: SitePage, name: str, *, full_page: bool = True) -> None:
@@ -382,46 +209,6 @@ def test_every_built_page_is_checked(pages: list[SitePage]) -> None:
         assert with_code >= 2, f"expected code on {lang} chapter pages"
 
 
-@pytest.fixture(scope="module")
-def light_context(browser) -> Iterator:
-    """One browser context for this module's tests in this worker (those that need JavaScript
-    off have their own): its cache keeps the site's scripts compiled from one page to the next
-    (about 15% less CPU than a context per page)."""
-    context = browser.new_context(
-        viewport=DESKTOP,
-        color_scheme="light",
-        permissions=["clipboard-read", "clipboard-write"],
-        reduced_motion="reduce",  # Material then skips its transitions: ~10% less CPU, same checks
-    )
-    yield context
-    context.close()
-
-
-@pytest.fixture
-def tab(light_context) -> Iterator:
-    """A new tab in the light context. The site's storage is cleared when the test ends (Material
-    keeps the palette and the tabs chosen there); every page pass checks first that it opened in
-    the light scheme."""
-    page = light_context.new_page()
-    yield page
-    with contextlib.suppress(Exception):  # a test that failed may have left the site
-        page.evaluate("localStorage.clear(); sessionStorage.clear()")
-    page.close()
-
-
-@pytest.fixture(scope="module")
-def no_js_context(browser) -> Iterator:
-    context = browser.new_context(viewport=DESKTOP, java_script_enabled=False)
-    yield context
-    context.close()
-
-
-@pytest.fixture
-def no_js_tab(no_js_context) -> Iterator:
-    with contextlib.closing(no_js_context.new_page()) as page:
-        yield page
-
-
 @pytest.mark.parametrize("path", page_paths())
 def test_each_page_in_both_languages_and_schemes(
     site_server: str, pages: list[SitePage], tab, path: str
@@ -463,179 +250,3 @@ def test_a_dark_system_scheme_opens_pages_dark(
     assert page.evaluate("document.body.dataset.mdColorScheme") == "slate"
     problems = show_and_render_diagrams(page, info.diagrams) + watch.problems
     assert info.diagrams and not problems, "\n".join(problems)
-
-
-@pytest.mark.parametrize(
-    ("lang", "queries"), [("zh", ["协程", "事件循环"]), ("en", ["coroutine", "task"])]
-)
-def test_search_finds_words_in_the_language_being_read(
-    site_server: str, tab, lang: str, queries: list[str]
-) -> None:
-    watch = Watch(site_server)
-    home = "" if lang == "zh" else "en/"
-    page = open_page(tab, site_server, home, watch)
-    box = page.locator(".md-search__input")
-    box.click()
-    for query in queries:  # one after another in the same box, as a reader refines a search
-        box.fill("")  # no results left over from the last query
-        page.locator(".md-search-result__item").first.wait_for(state="detached", timeout=10_000)
-        box.fill(query)
-        box.press("End")
-        results = page.locator(".md-search-result__item a.md-search-result__link")
-        results.first.wait_for(timeout=20_000)
-        links = results.evaluate_all("as => as.map(a => [a.href, a.textContent.trim()])")
-        assert links, f"no results for {query!r}"
-        root = site_server + home
-        elsewhere = [href for href, _ in links if not href.startswith(root)]
-        if lang == "zh":
-            elsewhere += [href for href, _ in links if href.startswith(site_server + "en/")]
-            assert any(CJK.search(text) for _, text in links), f"no Chinese in results: {links}"
-        else:
-            chinese = [text for _, text in links if CJK.search(text)]
-            assert not chinese, f"Chinese results on the English site: {chinese}"
-        assert not elsewhere, f"results outside the {lang} site: {elsewhere}"
-    assert not watch.problems, "\n".join(watch.problems)
-
-
-def test_search_from_the_address_bar(site_server: str, tab) -> None:
-    """?q= opens search with the query's results; ?h= (a search result's link) highlights the
-    words on the page. Both need the index, which pages otherwise load only when search opens."""
-    watch = Watch(site_server)
-    page = open_page(tab, site_server, "en/?q=coroutine", watch)
-    results = page.locator(".md-search-result__item a.md-search-result__link")
-    results.first.wait_for(timeout=20_000)
-    assert page.evaluate("document.getElementById('__search').checked"), "search did not open"
-    visit(page, site_server, "ch02/tasks/?h=事件循环", watch)
-    marks = page.locator("article mark")
-    marks.first.wait_for(timeout=20_000)
-    assert "事件循环" in marks.first.text_content()
-    assert not watch.problems, "\n".join(watch.problems)
-
-
-TIMELINE_LABEL = re.compile(r"^(Timeline|时间线)$")
-
-
-@pytest.mark.parametrize("lang", ["zh", "en"])
-def test_pages_are_readable_without_javascript(
-    site_server: str, pages: list[SitePage], no_js_tab, lang: str
-) -> None:
-    page = no_js_tab
-    problems = []
-    for info in (info for info in pages if info.lang == lang):
-        page.goto(site_server + info.path, wait_until="load")
-        text = page.locator("article").inner_text()
-        if len(text) < 40:
-            problems.append(f"/{info.path}: article text missing without JavaScript: {text!r}")
-        if info.code_blocks:
-            code = page.locator("pre:not(.mermaid) > code").first
-            if not code.is_visible() or not code.inner_text().strip():
-                problems.append(f"/{info.path}: first code block not readable without JavaScript")
-        if info.diagrams:
-            # Show every diagram's tab, then look at each: the first one clicked (CSS tabs work
-            # without JavaScript), the others selected the way that click does, in one call.
-            tabs = page.locator(".tabbed-labels > label", has_text=TIMELINE_LABEL)
-            if tabs.count():  # (a class diagram is not in a tab)
-                tabs.first.click()
-            mark_diagram_tabs(page)
-            page.locator(DIAGRAM_TAB).evaluate_all(
-                "ls => ls.forEach(l => { document.getElementById(l.htmlFor).checked = true })"
-            )
-            states = page.evaluate(
-                """() => [...document.querySelectorAll(".mermaid")].map(el => ({
-                     visible: el.getBoundingClientRect().height > 0,
-                     source: [...el.children].some(c => c.getBoundingClientRect().height > 0)
-                             || (el.children.length === 0 && el.textContent.trim() !== ""),
-                     note: getComputedStyle(el, "::before").content}))"""
-            )
-            for i, state in enumerate(states):
-                if state["source"]:
-                    problems.append(f"/{info.path}: diagram {i} shows raw Mermaid source")
-                note = state["note"]
-                if state["visible"] and (note in ("none", "normal", '""') or not note):
-                    problems.append(f"/{info.path}: diagram {i} has no note without JavaScript")
-                elif state["visible"] and bool(CJK.search(note)) != (info.lang == "zh"):
-                    problems.append(f"/{info.path}: diagram note in the wrong language: {note}")
-    assert not problems, "\n".join(problems)
-
-
-@pytest.mark.parametrize(
-    ("path", "lang", "heading", "english_link"),
-    [
-        # GitHub Pages answers every missing path, /en/... too, with the root 404.html (the
-        # Chinese page), status 404; that page points English readers to the English site.
-        ("no/such/page/", "zh", "找不到", "en/"),
-        ("en/no/such/page/", "zh", "找不到", "en/"),
-        ("404.html", "zh", "找不到", "en/"),
-        ("en/404.html", "en", "Page not found", None),
-    ],
-)
-def test_missing_pages_get_the_404_page_github_pages_serves(
-    site_server: str, tab, path: str, lang: str, heading: str, english_link: str | None
-) -> None:
-    watch = Watch(site_server, expected_404={site_server + path})
-    page = tab
-    watch.attach(page)
-    response = page.goto(site_server + path, wait_until="load")
-    assert response is not None
-    if "no/such" in path:
-        assert response.status == 404
-    assert page.evaluate("document.documentElement.lang") == lang
-    assert heading in page.locator("h1").inner_text()
-    # Styled: Material's stylesheet applied (its header is sticky), whatever the depth of the URL.
-    assert page.evaluate("getComputedStyle(document.querySelector('.md-header')).position") in (
-        "sticky",
-        "fixed",
-    )
-    if english_link:
-        link = page.locator("article p[lang=en] a")
-        assert link.evaluate("a => a.href") == site_server + english_link
-    home = page.locator("article a").first
-    home.click()
-    page.wait_for_load_state("load")
-    assert page.url == site_server + ("en/" if lang == "en" else "")
-    assert not watch.problems, "\n".join(watch.problems)
-
-
-def test_cut_timeline_labels_show_their_full_text(site_server: str, tab) -> None:
-    """mermaid-loader.mjs: a cut label gets its whole text (from the `%% full` comment) as a
-    tooltip and, when focused, over itself; a bar too narrow for its label gets it as a tooltip.
-    Material draws into a closed shadow root, so the loader's render is called here directly."""
-    timeline = (REPO / "build/generated/ch02/concurrent_tasks/timeline.md").read_text("utf-8")
-    source = timeline.split("```mermaid\n", 1)[1].split("\n```", 1)[0]
-    long_title = "Task-1 main(with, a, long, list, of, arguments)"  # as timeline_labels.py cuts it:
-    source = source.replace(
-        "    section Task-1 main()\n",
-        f"    section {long_title[:23]}…\n    %% full section-0 {long_title}\n",
-    )
-    page = open_page(tab, site_server, "en/ch02/tasks/")
-    found = page.evaluate(
-        """async (source) => {
-          const {svg} = await window.mermaid.render("qa-timeline", source)
-          const host = document.createElement("div")
-          host.innerHTML = svg
-          document.body.append(host)
-          const cut = host.querySelector(".notes-cut")
-          cut.focus()
-          const whole = cut.nextElementSibling
-          return {titles: [...host.querySelectorAll("title")].map(t => t.textContent),
-                  focused: document.activeElement === cut,
-                  shown: getComputedStyle(whole).display, text: whole.textContent}
-        }""",
-        source,
-    )
-    assert "starting main with args () {}" in found["titles"]
-    assert long_title in found["titles"]  # a section title
-    assert "await Task-3" in found["titles"]  # a wait too short for its label
-    assert found["focused"] and found["shown"] != "none"
-    assert found["text"] == "starting main with args () {}"
-    assert not page.locator("ul.timeline-text").first.is_visible()  # the chart says it all
-
-
-def test_without_javascript_a_timeline_is_a_list_with_full_labels(
-    site_server: str, no_js_tab
-) -> None:
-    page = open_page(no_js_tab, site_server, "en/ch02/tasks/")
-    page.locator(".tabbed-labels > label", has_text="Timeline").first.click()  # CSS tabs
-    text = page.locator("ul.timeline-text").first
-    assert text.is_visible()
-    assert "“starting main with args () {}”" in text.inner_text()

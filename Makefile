@@ -31,7 +31,8 @@ build: $(STAMP)
 
 # Parallel workers (pytest-xdist) share one built site (tests/conftest.py). Three on two cores:
 # a third fills the time the others spend waiting on real sleeps and Jupyter; worksteal moves
-# queued tests to whichever worker runs dry (measured: 229 s, against 253-276 s with two).
+# queued tests to whichever worker runs dry (measured one after another: 143 s with three, 149 s
+# with two, 145 s with four; this virtual machine's speed varies by up to 20% from run to run).
 test: $(STAMP)
 	$(PY) -m pytest -n 3 --dist worksteal
 

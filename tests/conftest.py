@@ -1,4 +1,5 @@
-"""Shared fixtures: one strict build of both languages per run, served as GitHub Pages would.
+"""Shared fixtures: one strict build of both languages per run, served as GitHub Pages would; the
+chapter notebooks; one Chromium per worker, with the browser contexts its tests share.
 
 With parallel workers (pytest-xdist) the controller serves one directory for the whole run and
 the first worker that needs the site builds it there, under a file lock; the others wait and

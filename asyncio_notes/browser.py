@@ -5,7 +5,7 @@ process, and return the page's Output text and Timeline block.
 The same functions make both results: script.run_traced and trace_result (the run),
 parent.finish (stderr normalized, the error message), render.output and render.gantt (the page).
 Examples and their helpers sit in the working directory at their site paths (examples/chNN/x.py),
-so paths print as in the build. Stdlib only; it also runs on CPython (tests/test_browser_runner.py).
+so paths print as in the build. Stdlib only; it also runs on CPython (tests/test_runner.py).
 """
 
 from __future__ import annotations

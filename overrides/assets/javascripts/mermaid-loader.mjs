@@ -4,8 +4,8 @@
 // if it exists and otherwise with a copy fetched from a CDN. This module is imported by a module
 // script (deferred, so it runs before DOMContentLoaded) that the mermaid2 plugin adds only to pages
 // with a diagram. It defines `window.mermaid` as a small facade; the first render imports the
-// vendored code-split ESM build (asyncio_notes/devtools/vendor_mermaid.py), which then fetches only the chunks
-// that the page's diagram types need.
+// vendored code-split ESM build (asyncio_notes/devtools/vendor.py), which then fetches only the
+// chunks that the page's diagram types need.
 
 const LIBRARY = new URL("../vendor/mermaid/mermaid.esm.min.mjs", import.meta.url).href;
 

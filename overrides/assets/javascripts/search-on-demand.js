@@ -9,7 +9,8 @@
 //     from a search result (?h=, which Material highlights with the index), the request is sent
 //     and the real worker started, with what Material posted to the stand-in meanwhile.
 // Material itself sends no query before the worker has answered its set-up message.
-// tests/test_browser.py checks that pages load neither file and that search, ?q= and ?h= work.
+// tests/test_browser.py checks that pages load neither file; tests/test_browser_reading.py that
+// search, ?q= and ?h= work.
 (function () {
   "use strict";
 

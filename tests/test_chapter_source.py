@@ -229,9 +229,9 @@ def test_pages_come_in_the_order_of_their_first_link_from_the_index(tmp_path: Pa
     assert chapter_pages(docs, "ch02") == ["ch02/index.md", "ch02/b.md", "ch02/a.md", "ch02/c.md"]
 
 
-def test_a_section_page_becomes_sections_of_the_notebook_with_its_links_rewritten(
-    tmp_path: Path,
-) -> None:
+@pytest.fixture
+def two_page_notebook(tmp_path: Path) -> nbformat.NotebookNode:
+    """Chapter 2 as an index and two section pages, each with examples and links."""
     docs = _docs(
         tmp_path,
         {
@@ -256,7 +256,13 @@ def test_a_section_page_becomes_sections_of_the_notebook_with_its_links_rewritte
     )
     out = tmp_path / "out"
     assert write_notebooks(docs, "en", out) == [Path("ch02") / NOTEBOOK_NAME]
-    nb = nbformat.read(out / "ch02" / NOTEBOOK_NAME, as_version=4)
+    return nbformat.read(out / "ch02" / NOTEBOOK_NAME, as_version=4)
+
+
+def test_a_section_page_becomes_sections_of_the_notebook_with_its_links_rewritten(
+    two_page_notebook: nbformat.NotebookNode,
+) -> None:
+    nb = two_page_notebook
     headed = {c.id: c.source for c in nb.cells if c.cell_type == "markdown" and c.source[0] == "#"}
     assert list(headed) == [
         "chapter",
@@ -292,7 +298,13 @@ def test_a_section_page_becomes_sections_of_the_notebook_with_its_links_rewritte
     assert targets(headed["sub"]) == [f"{site}ch02/first/#first-page", f"{site}ch02/first/#sub"]
     assert targets(headed["deep"]) == [f"{site}ch02/second/#deep"]
     assert targets(headed["chapter"])[-1] == f"{site}ch02/"
-    # Each page's examples under its own headings: the ones before its first H2 under its title.
+
+
+def test_each_pages_examples_follow_its_own_headings(
+    two_page_notebook: nbformat.NotebookNode,
+) -> None:
+    """The examples a page shows before its first H2 come under its title."""
+    nb = two_page_notebook
     order = [(c.id, relative(e)) for c in nb.cells if (e := example_of(c))]
     assert order[:3] == [
         ("example-async_await", "examples/ch02/async_await.py"),

@@ -104,9 +104,13 @@ def repo(tmp_path: Path) -> Path:
 def test_scaffolded_chapter_builds_in_both_languages_and_follows_the_rules(
     repo: Path, built_site: BuiltSite
 ) -> None:
-    # As in a contributor's checkout that has been built before: chapter 2's generated files are
-    # there (complete once the run's shared build is done), so the copy's build reruns chapter 3.
+    # As in a contributor's checkout that has been built before: chapter 2's generated files and
+    # rendered notebooks are there (complete once the run's shared build is done), so the copy's
+    # build reruns and renders only chapter 3.
     shutil.copytree(GENERATED_DIR, repo / GENERATED_DIR.relative_to(REPO))
+    rendered = REPO / ".cache" / "mkdocs-jupyter"
+    if rendered.is_dir():
+        shutil.copytree(rendered, repo / rendered.relative_to(REPO))
     before = {
         name: (repo / name).read_text(encoding="utf-8") for name in ("mkdocs.yml", "mkdocs.en.yml")
     }

@@ -28,6 +28,17 @@ _START_AXE = """([context, rules, skip]) => {
 }"""
 
 
+# Two frames: the resize observers of the panels just shown (Material gives a code block that
+# scrolls sideways its tab stop from one) have reported, as they have by the time a reader looks.
+NEXT_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+
+
+def show_every_panel(page) -> None:
+    """Show every tab panel at once, without transitions, and let the page react to it."""
+    page.add_style_tag(content=SHOW_ALL_TAB_PANELS + NO_TRANSITIONS)
+    page.evaluate(NEXT_FRAMES)
+
+
 @functools.cache
 def axe_script() -> str | None:
     """axe-core's source (bundled by axe-playwright-python), or None when it is not installed."""

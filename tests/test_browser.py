@@ -28,10 +28,9 @@ import pytest
 from asyncio_notes.paths import REPO
 from tests.axe_check import (
     COLOUR_RULES,
-    NO_TRANSITIONS,
-    SHOW_ALL_TAB_PANELS,
     axe_script,
     blocking,
+    show_every_panel,
     start_axe,
 )
 from tests.browser_support import (
@@ -172,7 +171,7 @@ def page_problems(page, info: SitePage, site: str, watch: Watch, colours: bool) 
     # Still drawn, in the dark colours (the copy check showed the Code tabs: back to diagrams).
     problems += show_and_render_diagrams(page, info.diagrams)
     screenshot(page, info, "desktop-dark", full_page=False)
-    page.add_style_tag(content=SHOW_ALL_TAB_PANELS + NO_TRANSITIONS)  # axe sees every panel
+    show_every_panel(page)  # axe sees every panel
     problems += axe_problems(page, "axe (dark)", skip=None if colours else COLOUR_RULES)
     problems += toggle_scheme(page, "default")  # also what the next page of the scope starts in
     if colours:

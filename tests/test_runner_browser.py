@@ -228,10 +228,15 @@ def asyncio_312_expectation(example, built: list[str]) -> list[str]:
     ]
 
 
+def runnable_examples() -> list:
+    """Every example the browser can run (runner_bundle.browser_needs finds nothing missing)."""
+    return [e for e in example_files() if not browser_needs(e.read_text(encoding="utf-8"))]
+
+
 @IN_ENGLISH
 def test_every_example_equals_the_build(runner_page: RunnerPage) -> None:
     """Byte for byte: the Output text and the Timeline block (its Mermaid source)."""
-    runnable = [e for e in example_files() if not browser_needs(e.read_text(encoding="utf-8"))]
+    runnable = runnable_examples()
     page_example = "examples/ch02/task_model.py"  # also through the page's own button
     result = runner_page.run(page_example)
     out = example_out_dir(example_files()[0].parent / "task_model.py")
@@ -258,7 +263,7 @@ def test_the_standard_library_is_loaded_from_bytecode(runner_page: RunnerPage) -
     milliseconds), no module of the stdlib zip was compiled from its source in the browser: the
     vendored zip has a .pyc for each (vendor.json)."""
     path = "examples/ch02/task_model.py"
-    runs = [[relative(e), None] for e in example_files() if not browser_needs(e.read_text("utf-8"))]
+    runs = [[relative(e), None] for e in runnable_examples()]
     result = runner_page.page.evaluate(RUN_ALL, [*runs, [path, LOADED_FROM_THE_ZIP]])[path]
     assert result["type"] == "result", result
     loaded = dict(line.split() for line in result["output"].splitlines()[1:])

@@ -219,12 +219,10 @@ def test_the_runner_is_the_same_files_in_both_languages(built_site: BuiltSite) -
     """The in-page runner's code, runtime and bundle are one set of files that each language's
     build copies: the browser tests check their language-independent behaviour on one page."""
     assets = built_site.root / "assets"
-    runner_files = [
-        *sorted((assets / "javascripts").glob("runner*")),
-        *sorted(p for p in (assets / "runner").rglob("*") if p.is_file()),
-        *sorted(p for p in (assets / "vendor" / "pyodide").rglob("*") if p.is_file()),
-        *sorted(p for p in (assets / "vendor" / "editor").rglob("*") if p.is_file()),
-    ]
+    folders = [assets / "runner", assets / "vendor" / "pyodide", assets / "vendor" / "editor"]
+    runner_files = sorted((assets / "javascripts").glob("runner*")) + sorted(
+        p for folder in folders for p in folder.rglob("*") if p.is_file()
+    )
     assert len(runner_files) > 6 and (assets / "runner" / "bundle.json") in runner_files
     for zh in runner_files:
         en = built_site.root / "en" / zh.relative_to(built_site.root)

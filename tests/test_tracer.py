@@ -20,9 +20,6 @@ from asyncio_notes.devtools.test_pythons import VERSIONS, find_python
 from asyncio_notes.engine import pool as process_pool
 from asyncio_notes.engine.parent import TraceError, trace_script
 from asyncio_notes.paths import REPO
-from asyncio_notes.sitebuild.catalog import example_files
-
-EXAMPLES = example_files("ch02")
 
 
 def test_the_cli_prints_byte_identical_json_twice() -> None:

@@ -6,8 +6,11 @@ simulation:
 
 * The loop's own code costs zero virtual time. The tracer charges CPU work to this clock: 1 µs
   for each line of the script's own code that a task runs (cpu.py, CpuMeter).
-* When nothing is ready, the loop jumps straight to the next timer (Trio's MockClock "autojump").
-  Timers due at the same instant fire first in, first out: they are ordered by (when, sequence).
+* When nothing is ready, the loop waits as CPython's selector loop does on Linux, and the clock
+  jumps to where that wait ends instead of waiting: `epoll_wait` takes whole milliseconds,
+  rounded up, so the loop wakes at `now + ceil(ms)` and then runs every timer due by then in one
+  iteration (loop.py, `wait_time`). Timers due at the same instant fire first in, first out: they
+  are ordered by (when, sequence).
 * A blocking `time.sleep(x)` in the loop's thread advances the clock by x while the loop is blocked.
 * Work submitted with `run_in_executor` / `asyncio.to_thread` is tracked as a job. While a job runs
   real code (or has returned and its result is on the way to the loop) virtual time stands still
@@ -90,8 +93,9 @@ SPIN_SECONDS = 2.0
 SPIN_ROUNDS = 1000
 
 
-# What an idle loop does next (VirtualClock._idle).
-MOVED, WAIT, STUCK = "moved", "wait", "stuck"
+# What an idle loop does next (VirtualClock.wait): the clock reached the loop's deadline; a parked
+# thread woke (it may call the loop back); really wait for outside work or I/O; nothing can wake it.
+MOVED, WOKE, WAIT, STUCK = "moved", "woke", "wait", "stuck"
 # Real seconds an idle loop waits for plain threads before it reports a deadlock.
 _THREAD_GRACE = 0.5
 
@@ -187,7 +191,7 @@ class VirtualClock:
         if seconds < 0:
             raise ValueError("sleep length must be non-negative")
         running = self._running_loops()
-        if any(loop._thread_id == threading.get_ident() for loop in running):
+        if any(loop.in_own_thread() for loop in running):
             self.advance(seconds)
         elif running or (getattr(self._local, "job", None) and self._open_loops()):
             self._park(seconds)
@@ -258,7 +262,7 @@ class VirtualClock:
         """Outside work changed state: wake anyone deciding whether time may advance."""
         self._cond.notify_all()
         for loop in self._running_loops():
-            loop._write_to_self()
+            loop.wake()
 
     def _threads_settled(self) -> bool:
         """No job runs real code and no queued job can start (every worker is parked)."""
@@ -284,30 +288,43 @@ class VirtualClock:
         states = {job.state for job in self._jobs}
         return states == {JOINING}
 
-    def _start_job(self, job: _Job) -> None:
+    def start_job(self, job: _Job) -> None:
+        """Outside work begins: time may not pass while it runs real code."""
         with self._cond:
             self._jobs.append(job)
 
-    def _job_thread_enter(self, job: _Job) -> None:
-        with self._cond:
-            job.state = RUNNING
-            self._local.job = job
+    def job_runner(self, job: _Job, func: Callable[..., Any]) -> Callable[..., Any]:
+        """`func`, to run in a worker thread as `job`: its time.sleep calls park on this clock."""
 
-    def _job_thread_exit(self, job: _Job) -> None:
-        with self._cond:
-            self._local.job = None
-            job.state = RETURNED
-            self._changed()
+        def run(*args: Any) -> Any:
+            with self._cond:
+                job.state = RUNNING
+                self._local.job = job
+            try:
+                return func(*args)
+            finally:
+                with self._cond:
+                    self._local.job = None
+                    job.state = RETURNED
+                    self._changed()
 
-    def _finish_job(self, job: _Job) -> None:
+        return run
+
+    def finish_job(self, job: _Job) -> None:
+        """The job's result is in the loop's ready queue (or nobody waits for it any more)."""
         with self._cond:
             if job in self._jobs:
                 self._jobs.remove(job)
             self._changed()
 
+    def outside_work(self) -> bool:
+        """Jobs, processes or an executor join are under way."""
+        with self._cond:
+            return bool(self._jobs)
+
     # -- the loop's view ------------------------------------------------------------------------
 
-    def _add_loop(self, loop: VirtualEventLoop) -> None:
+    def add_loop(self, loop: VirtualEventLoop) -> None:
         with self._cond:
             self._loops.add(loop)
 
@@ -319,23 +336,24 @@ class VirtualClock:
         with self._cond:
             return [loop for loop in self._loops if not loop.is_closed()]
 
-    def _loop_closed(self) -> None:
+    def loop_closed(self) -> None:
         with self._cond:
             self._cond.notify_all()  # parked threads may have to drive the clock themselves
 
-    def _idle(self, loop: VirtualEventLoop, has_io: bool) -> str:
-        """Nothing is ready on `loop`: move time on if anything is due. Returns MOVED, WAIT (for
-        outside work or I/O, really) or STUCK (nothing at all can wake the loop)."""
+    def wait(self, deadline: float | None, has_io: bool) -> str:
+        """A loop waits until `deadline` (None: until something happens). Move time on to the
+        first thing due: a parked thread (WOKE: it runs now and may call the loop back) or the
+        deadline itself (MOVED). WAIT: outside work or I/O must be waited for really; STUCK:
+        nothing at all can wake the loop."""
         with self._cond:
             if self._outside_busy():
                 return WAIT
-            timer = loop._next_timer()
             sleeper = self._sleepers[0] if self._sleepers else None
-            if sleeper is not None and (timer is None or (sleeper.when, sleeper.seq) < timer):
+            if sleeper is not None and (deadline is None or sleeper.when <= deadline):
                 self._wake(heapq.heappop(self._sleepers))
-                return MOVED
-            if timer is not None:
-                self._set_now(timer[0])
+                return WOKE
+            if deadline is not None:
+                self._set_now(deadline)
                 return MOVED
             return WAIT if has_io else STUCK
 

@@ -1,9 +1,11 @@
 """Describe tasks and coroutines in words for messages and traces, such as
-`Task-2 delay(3) waiting at examples/ch02/util.py:14`. No memory addresses: the same every run."""
+`Task-2 delay(3) waiting at examples/ch02/util.py:14`. Memory addresses, which differ from run to
+run, are numbered by first appearance (`Addresses`) or left out: the same text every run."""
 
 from __future__ import annotations
 
 import asyncio
+import builtins
 import contextlib
 import re
 import reprlib
@@ -11,20 +13,61 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-_repr = reprlib.Repr()
-_repr.maxstring = 40
-_repr.maxother = 40
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]{4,}")
 
 
-def _value_repr(value: Any) -> str:
-    """A short repr without memory addresses, which would differ from run to run."""
+class Addresses:
+    """Numbers the memory addresses in a run's reprs by first appearance (`0x1`, `0x2`, ...): the
+    same object keeps its number, and two runs of a program give the same text."""
+
+    def __init__(self) -> None:
+        self._numbers: dict[str, str] = {}
+
+    def __call__(self, text: str) -> str:
+        return _ADDRESS.sub(self._number, text)
+
+    def _number(self, match: re.Match[str]) -> str:
+        address = match.group().lower()
+        if address not in self._numbers:
+            self._numbers[address] = f"0x{len(self._numbers) + 1}"
+        return self._numbers[address]
+
+
+def _without_addresses(text: str) -> str:
+    return re.sub(r" at 0x[0-9a-fA-F]+", "", text)
+
+
+class _ShortRepr(reprlib.Repr):
+    """reprlib's short reprs, with addresses replaced before a long repr is cut (a cut address
+    would escape the replacement)."""
+
+    def __init__(self, addresses: Any) -> None:
+        super().__init__()
+        self.maxstring = self.maxother = 40
+        self.addresses = addresses
+
+    def repr_instance(self, x: Any, level: int) -> str:
+        try:
+            text = self.addresses(builtins.repr(x))
+        except Exception:
+            return f"<{type(x).__name__} instance>"
+        if len(text) > self.maxother:
+            head = (self.maxother - 3) // 2
+            tail = self.maxother - 3 - head
+            text = text[:head] + "..." + text[len(text) - tail :]
+        return text
+
+
+def _value_repr(value: Any, addresses: Any) -> str:
+    """A short repr, its memory addresses numbered (or dropped)."""
     if callable(value) and hasattr(value, "__qualname__"):
         return value.__qualname__
-    return re.sub(r" at 0x[0-9a-fA-F]+", "", _repr.repr(value))
+    return _ShortRepr(addresses).repr(value)
 
 
-def describe_coroutine(coro: Any) -> str:
-    """`delay(3)`: the coroutine's name and the arguments it was called with (frame locals)."""
+def describe_coroutine(coro: Any, addresses: Any = _without_addresses) -> str:
+    """`delay(3)`: the coroutine's name and the arguments it was called with (frame locals);
+    `addresses` replaces the memory addresses in their reprs (default: drops them)."""
     name = getattr(coro, "__name__", type(coro).__name__)
     frame = getattr(coro, "cr_frame", None)
     if frame is None:
@@ -32,15 +75,18 @@ def describe_coroutine(coro: Any) -> str:
     code, values = frame.f_code, frame.f_locals
     positional = code.co_argcount
     names = code.co_varnames[: positional + code.co_kwonlyargcount]
-    parts = [_value_repr(values[n]) for n in names[:positional] if n in values and n != "self"]
+    def short(value: Any) -> str:
+        return _value_repr(value, addresses)
+
+    parts = [short(values[n]) for n in names[:positional] if n in values and n != "self"]
     extra = positional + code.co_kwonlyargcount
     if code.co_flags & 0x04:  # CO_VARARGS: *args follow the named parameters
-        parts += [_value_repr(v) for v in values.get(code.co_varnames[extra], ())]
+        parts += [short(v) for v in values.get(code.co_varnames[extra], ())]
         extra += 1
-    parts += [f"{n}={_value_repr(values[n])}" for n in names[positional:] if n in values]
+    parts += [f"{n}={short(values[n])}" for n in names[positional:] if n in values]
     if code.co_flags & 0x08:  # CO_VARKEYWORDS
         kwargs = values.get(code.co_varnames[extra], {})
-        parts += [f"{k}={_value_repr(v)}" for k, v in kwargs.items()]
+        parts += [f"{k}={short(v)}" for k, v in kwargs.items()]
     return f"{name}({', '.join(parts)})"
 
 

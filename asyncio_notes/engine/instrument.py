@@ -5,7 +5,9 @@ How a run is observed (in-process patches; nothing in the script changes):
 * each task's coroutine is wrapped at `loop.create_task` (which also covers eager tasks), so every
   send/throw is one run step, and what it yields says what the task waits on;
 * `loop.call_soon` notes when a task's wake-up is scheduled: from then on it is ready;
-* `print` is recorded with the time and the current task, then printed as usual.
+* `print` is recorded with the time and the current task, then printed as usual;
+* each loop iteration, the handles it runs and the ready queue and timers around them
+  (iterations.py).
 
 CPU work costs virtual time: see cpu.py. script.py runs a whole script under this tracer.
 """
@@ -28,11 +30,13 @@ from typing import Any
 
 from asyncio_notes.engine.cpu import CpuMeter
 from asyncio_notes.engine.describe import (
+    Addresses,
     callable_name,
     describe_awaitable,
     describe_coroutine,
     describe_wait,
 )
+from asyncio_notes.engine.iterations import IterationRecorder
 from asyncio_notes.engine.loop import VirtualEventLoop
 
 ENGINE_DIR = Path(__file__).resolve().parent
@@ -124,10 +128,12 @@ class _Tracer:
     def __init__(
         self,
         clock: Callable[[], float],
+        folder: Path,
         meter: CpuMeter | None = None,
         output_limit: int | None = None,
     ) -> None:
         self.clock = clock
+        self.addresses = Addresses()
         self.meter = meter
         self.steps_started = 0
         self.output_limit = output_limit  # characters of printed text; None: no limit
@@ -145,6 +151,11 @@ class _Tracer:
         self.prints: list[dict[str, Any]] = []
         self.line_open = False  # the last print did not end its line
         self.lock = threading.Lock()
+        self.loop_story = IterationRecorder(clock, self.task_name, folder, self.addresses)
+
+    def task_name(self, task: asyncio.Task[Any]) -> str | None:
+        """A traced task's name (None for asyncio.run's clean-up tasks, which are not traced)."""
+        return task.get_name() if task in self.records else None
 
     def loop_now(self) -> float:
         """The time, for something a loop does; the first such moment is time 0 of the trace."""
@@ -177,7 +188,8 @@ class _Tracer:
         for cls in loops:
             cls.run_in_executor = self.patched_run_in_executor(vars(cls)["run_in_executor"])
         try:
-            yield
+            with self.loop_story.install():
+                yield
         finally:
             for owner, name, value in saved:
                 setattr(owner, name, value)
@@ -196,6 +208,7 @@ class _Tracer:
             if target in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
                 self.record_print(text)
 
+        print.__qualname__ = "print"  # as the builtin reads in `loop.call_soon(print, ...)`
         return print
 
     def record_print(self, text: str) -> None:
@@ -224,7 +237,7 @@ class _Tracer:
                 return create_task(loop, coro, **kwargs)
             record = _TaskRecord(
                 id=len(tracer.tasks) + 1,
-                coro=describe_coroutine(coro),
+                coro=describe_coroutine(coro, tracer.addresses),
                 parent=_current_task_name(),
                 created=tracer.loop_now(),
             )
@@ -311,25 +324,29 @@ class _Tracer:
         meter = self.meter
         if meter is not None:
             meter.steps += 1
+        story = self.loop_story.step_started(record.name, coro)
         try:
             yielded = method(*args)
         except StopIteration as stop:
-            self.finish(record, start, "result", result=_safe_repr(stop.value))
+            self.finish(record, start, "result", result=self.addresses(_safe_repr(stop.value)))
+            self.loop_story.step_ended(story, coro, None, "result")
             raise
         except asyncio.CancelledError:
             self.finish(record, start, "cancelled")
+            self.loop_story.step_ended(story, coro, None, "cancelled")
             raise
         except BaseException as exc:
-            self.finish(record, start, "exception", exception=_safe_repr(exc))
+            self.finish(record, start, "exception", exception=self.addresses(_safe_repr(exc)))
+            self.loop_story.step_ended(story, coro, None, "exception")
             raise
         finally:
             if meter is not None:
                 meter.steps -= 1
         end = self.loop_now()
         record.steps.append([start, end])
-        record.waits.append(
-            {"start": end, "end": None, "on": describe_wait(coro, yielded, self.labels)}
-        )
+        on = self.addresses(describe_wait(coro, yielded, self.labels))
+        record.waits.append({"start": end, "end": None, "on": on})
+        self.loop_story.step_ended(story, coro, on, None)
         return yielded
 
     def finish(self, record: _TaskRecord, start: float, outcome: str, **values: str) -> None:
@@ -370,7 +387,14 @@ class _Tracer:
                 }
             )
         prints = [{**p, "time": t(p["time"])} for p in self.prints]
-        return {"elapsed": t(end), "tasks": tasks, "prints": prints}
+        story = self.loop_story
+        return {
+            "elapsed": t(end),
+            "tasks": tasks,
+            "prints": prints,
+            "iterations": story.result(t),  # type: ignore[arg-type]
+            "iterations_cut": story.cut,
+        }
 
 
 def _no_input(prompt: object = "") -> str:

@@ -11,6 +11,7 @@ import concurrent.futures
 import contextlib
 import heapq
 import selectors
+import socket
 import sys
 import threading
 import time
@@ -27,6 +28,7 @@ from asyncio_notes.engine.clock import (
     SPIN_ROUNDS,
     SPIN_SECONDS,
     WAIT,
+    WOKE,
     DeadlockError,
     SpinError,
     VirtualClock,
@@ -81,31 +83,77 @@ class _TimerHandle(asyncio.TimerHandle):
         return super().__ge__(other)
 
 
+def wait_time(timeout: float) -> float:
+    """How long CPython's selector loop on Linux really waits for `timeout` seconds: epoll_wait
+    takes whole milliseconds, rounded up (selectors.EpollSelector.select), so the loop wakes up to
+    1 ms after its first timer and then runs every timer due by then in one iteration
+    (BaseEventLoop._run_once). The timeout is first taken to whole nanoseconds, as CPython's
+    clock is: a float difference such as 1.0000000000000002 must not cost a millisecond more."""
+    nanoseconds = round(timeout * 1e9)
+    return -(-nanoseconds // 1_000_000) / 1000
+
+
 class _VirtualSelector(selectors.DefaultSelector):  # type: ignore[misc,valid-type]
-    """Polls real file descriptors; when nothing is ready, the clock jumps instead of waiting."""
+    """Polls real file descriptors; when nothing is ready, the clock jumps to where the loop's
+    wait would end instead of waiting (see wait_time)."""
 
     def __init__(self, clock: VirtualClock) -> None:
         super().__init__()
         self.clock = clock
         self.loop: VirtualEventLoop | None = None
+        # The clock's own wake-up pipe: outside work that changed state makes the loop look at
+        # the clock again, without ending its wait as a real event would.
+        self._wake_r = self._wake_w = None
+        if SELF_PIPE:
+            self._wake_r, self._wake_w = socket.socketpair()
+            self._wake_r.setblocking(False)
+            self._wake_w.setblocking(False)
+            super().register(self._wake_r, selectors.EVENT_READ)
+
+    def wake(self) -> None:
+        if self._wake_w is not None:
+            with contextlib.suppress(OSError):  # full (a wake-up is pending anyway) or closed
+                self._wake_w.send(b"\0")
+
+    def close(self) -> None:
+        super().close()
+        for sock in (self._wake_r, self._wake_w):
+            if sock is not None:
+                sock.close()
+
+    def _poll(self, timeout: float | None) -> list[tuple[selectors.SelectorKey, int]]:
+        events = super().select(timeout)
+        real = [event for event in events if event[0].fileobj is not self._wake_r]
+        if len(real) < len(events):
+            with contextlib.suppress(OSError):
+                while self._wake_r.recv(4096):
+                    pass
+        return real
 
     def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
-        events = super().select(0)
+        events = self._poll(0)
         if events or (timeout is not None and timeout <= 0) or self.loop is None:
             return events
-        # The loop's own wake-up pipe (if any) is registered; anything else is real I/O.
-        has_io = len(self.get_map()) > self.loop._internal_fds
-        step = self.clock._idle(self.loop, has_io)
-        if step == MOVED:
-            return []
-        if step == WAIT:
-            return super().select(None)
-        # A plain thread (which the clock does not see) may still call the loop back: give
-        # other threads a moment of real time before calling it a deadlock.
-        events = super().select(_THREAD_GRACE if threading.active_count() > 1 else 0)
-        if events:
-            return events
-        raise DeadlockError(self.clock.deadlock_message(self.loop))
+        deadline = None if timeout is None else self.clock.now + wait_time(timeout)
+        while True:
+            # The loop's own wake-up pipe (if any) and the clock's are registered; anything else
+            # is real I/O.
+            internal = self.loop._internal_fds + (self._wake_r is not None)
+            step = self.clock.wait(deadline, has_io=len(self.get_map()) > internal)
+            if step == MOVED:
+                return []
+            if step == WOKE:  # a parked thread runs again: it may call the loop back
+                events = self._poll(0)
+            elif step == WAIT:
+                events = self._poll(None)
+            else:
+                # A plain thread (which the clock does not see) may still call the loop back:
+                # give other threads a moment of real time before calling it a deadlock.
+                events = self._poll(_THREAD_GRACE if threading.active_count() > 1 else 0)
+                if not events:
+                    raise DeadlockError(self.clock.deadlock_message(self.loop))
+            if events:
+                return events
 
 
 class VirtualEventLoop(asyncio.SelectorEventLoop):  # type: ignore[misc,valid-type]
@@ -114,28 +162,48 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):  # type: ignore[misc,valid-ty
     def __init__(self, clock: VirtualClock | None = None) -> None:
         self.clock = clock if clock is not None else VirtualClock()
         self.running_timer_due: float | None = None  # set by _TimerHandle._run
+        self._selector_wake: Callable[[], None] = lambda: None
         selector = _VirtualSelector(self.clock)
         super().__init__(selector)
         selector.loop = self
-        self.clock._add_loop(self)
+        self._selector_wake = selector.wake
+        # Linux's monotonic clock, whatever this platform's is (Pyodide's is coarser): the
+        # loop runs the timers due before now + this, so the model must not depend on it.
+        self._clock_resolution = 1e-09
+        # The spin check (see _run_once): the clock's wait count, rounds since, real time since.
+        self._spin_waits = -1
+        self._spin_rounds = 0
+        self._spin_since: float | None = None
+        self.clock.add_loop(self)
 
     def time(self) -> float:
         return self.clock.now
+
+    # -- what the clock asks of a loop
+
+    def in_own_thread(self) -> bool:
+        """The calling thread is the one running this loop."""
+        return self._thread_id == threading.get_ident()
+
+    def wake(self) -> None:
+        """Outside work changed state: look at the clock again (does not end the loop's wait)."""
+        self._selector_wake()
 
     def _run_once(self) -> None:
         # A loop that runs round after round and never waits never reaches a timer: say so,
         # rather than let it spin until the tracer's real timeout blames a CPU loop. (Rounds
         # are counted per wait, not per instant: CPU cost moves the clock a little each round.)
-        spin = self.__dict__.setdefault("_spin", [None, 0, None])  # [waits, rounds, since]
-        if spin[0] != self.clock.waits:
-            spin[:] = [self.clock.waits, 0, None]
-        spin[1] += 1
-        if spin[1] % SPIN_ROUNDS == 0:
+        if self._spin_waits != self.clock.waits:
+            self._spin_waits, self._spin_rounds, self._spin_since = self.clock.waits, 0, None
+        self._spin_rounds += 1
+        if self._spin_rounds % SPIN_ROUNDS == 0:
             real = _REAL["monotonic"]()
-            if spin[2] is None or self.clock._jobs:  # waiting for outside work is no spin
-                spin[2] = real
-            elif real - spin[2] > SPIN_SECONDS:
-                raise SpinError(self.clock.spin_message(self, spin[1], real - spin[2]))
+            if self._spin_since is None or self.clock.outside_work():  # waiting is no spin
+                self._spin_since = real
+            elif real - self._spin_since > SPIN_SECONDS:
+                raise SpinError(
+                    self.clock.spin_message(self, self._spin_rounds, real - self._spin_since)
+                )
         super()._run_once()
 
     def _make_self_pipe(self) -> None:
@@ -150,14 +218,7 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):  # type: ignore[misc,valid-ty
 
     def close(self) -> None:
         super().close()
-        self.clock._loop_closed()
-
-    def _next_timer(self) -> tuple[float, int] | None:
-        # _run_once has dropped cancelled timers from the head of the heap before it selects.
-        if not self._scheduled:
-            return None
-        head = self._scheduled[0]
-        return head.key() if isinstance(head, _TimerHandle) else (head._when, -1)
+        self.clock.loop_closed()
 
     def call_at(
         self, when: float, callback: Callable[..., Any], *args: Any, context: Any = None
@@ -192,58 +253,41 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):  # type: ignore[misc,valid-ty
         threads = isinstance(executor, concurrent.futures.ThreadPoolExecutor)
         if threads:
             job = _Job(QUEUED, executor, executor._max_workers)
-            call = self._job_runner(job, func)
+            call = self.clock.job_runner(job, func)
         else:
             # Another process (ProcessPoolExecutor): its work takes no virtual time, and the
             # loop really waits for it. The call goes unwrapped: it must stay picklable.
             job = _Job(RUNNING, executor)
             call = func
-        self.clock._start_job(job)
+        self.clock.start_job(job)
         try:
             source = executor.submit(call, *args)
         except BaseException:
-            self.clock._finish_job(job)
+            self.clock.finish_job(job)
             raise
         future = asyncio.wrap_future(source, loop=self)
-        # Callbacks of `source` run in order: its result is handed to the loop first, then the
-        # job is dropped, so time cannot advance between the two.
-        source.add_done_callback(lambda _: self._finish_job_soon(job))
+        # Callbacks of `source` run in order: wrap_future's puts the result in the loop's ready
+        # queue first, then the job is dropped, so time cannot advance between the two (and the
+        # loop runs no handle of ours that a real run would not have).
+        source.add_done_callback(lambda _: self.clock.finish_job(job))
         return future
-
-    def _job_runner(self, job: _Job, func: Callable[..., Any]) -> Callable[..., Any]:
-        clock = self.clock
-
-        def run(*args: Any) -> Any:
-            clock._job_thread_enter(job)
-            try:
-                return func(*args)
-            finally:
-                clock._job_thread_exit(job)
-
-        return run
-
-    def _finish_job_soon(self, job: _Job) -> None:
-        if self.is_closed():
-            self.clock._finish_job(job)
-        else:
-            self.call_soon_threadsafe(self.clock._finish_job, job)
 
     # -- child processes (asyncio.create_subprocess_*): the loop really waits for them, as
     # for executor work; their run takes no virtual time.
 
     async def _make_subprocess_transport(self, *args: Any, **kwargs: Any) -> Any:
         job = _Job(RUNNING)
-        self.clock._start_job(job)
+        self.clock.start_job(job)
         try:
             transport = await super()._make_subprocess_transport(*args, **kwargs)
         except BaseException:
-            self.clock._finish_job(job)
+            self.clock.finish_job(job)
             raise
         pid = transport.get_pid()
         exited = self.__dict__.setdefault("_exited_pids", set())
         if pid in exited or transport._returncode is not None:
             exited.discard(pid)
-            self.clock._finish_job(job)
+            self.clock.finish_job(job)
         else:
             self.__dict__.setdefault("_process_jobs", {})[pid] = job
         return transport
@@ -259,15 +303,15 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):  # type: ignore[misc,valid-ty
         if job is None:
             self.__dict__.setdefault("_exited_pids", set()).add(pid)  # before the transport
         else:
-            self.clock._finish_job(job)
+            self.clock.finish_job(job)
 
     async def shutdown_default_executor(self, *args: Any) -> None:
         job = _Job(JOINING)
-        self.clock._start_job(job)
+        self.clock.start_job(job)
         try:
             await super().shutdown_default_executor(*args)
         finally:
-            self.clock._finish_job(job)
+            self.clock.finish_job(job)
 
 
 # asyncio's own Runner, before `installed()` replaces it.

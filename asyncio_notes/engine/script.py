@@ -33,11 +33,11 @@ def run_traced(
     `script`, `python` and `stderr`) and how it failed (None if it did not)."""
     with contextlib.ExitStack() as stack:
         if real:
-            tracer = _Tracer(time.perf_counter, output_limit=output_limit)
+            tracer = _Tracer(time.perf_counter, path.parent, output_limit=output_limit)
         else:
             virtual = stack.enter_context(installed(time_limit=time_limit))
             meter = CpuMeter(virtual, path.parent)
-            tracer = _Tracer(lambda: virtual.now, meter, output_limit)
+            tracer = _Tracer(lambda: virtual.now, path.parent, meter, output_limit)
             stack.enter_context(meter.installed())
         stack.enter_context(tracer.install())
         error = run_script(path)

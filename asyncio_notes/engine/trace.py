@@ -36,6 +36,41 @@ class Print(TypedDict):
     text: str  # one or more lines, without the last newline
 
 
+class Handle(TypedDict, total=False):
+    """A handle in the ready queue or a timer: a task step, or a plain callback."""
+
+    task: str | None  # the task whose step it runs; None for a plain callback
+    callback: str  # a callback's name: `_set_result_unless_cancelled` (a sleep's timer), ...
+    wakes: list[str]  # the tasks a callback will wake (or cancel)
+    when: float  # a timer's deadline
+    more: int  # the last entry of a long list: how many more are not shown (iterations.SHOWN)
+
+
+class Ran(TypedDict, total=False):
+    """One handle an iteration ran, and the ready queue and timers right after it."""
+
+    task: str | None
+    callback: str
+    wakes: list[str]
+    time: float
+    eager: bool  # an eager task's first step, run inside the handle before it
+    resumed: list[list[str | int]]  # [file, line], outermost first (the script's own files)
+    suspended: list[list[str | int]]  # where the step stopped; [] when the task finished
+    awaits: str | None  # what the task then waits on (as in Wait.on); None when it finished
+    outcome: str | None  # result, exception or cancelled when the step finished the task
+    ready: list[Handle]
+    timers: list[Handle]
+
+
+class Iteration(TypedDict):
+    """One loop iteration that ran the program's handles (BaseEventLoop._run_once)."""
+
+    time: float  # when it began to run them
+    ready: list[Handle]  # its ready queue then: what it runs, in order
+    timers: list[Handle]  # the timers still pending then, by deadline
+    ran: list[Ran]
+
+
 class Trace(TypedDict):
     script: str  # as given to `python`, relative to the root
     python: str  # `3.11`
@@ -43,6 +78,8 @@ class Trace(TypedDict):
     elapsed: float
     tasks: list[TaskTrace]
     prints: list[Print]
+    iterations: list[Iteration]  # the loop's story (engine/iterations.py)
+    iterations_cut: int  # handles left out past iterations.MAX_HANDLES
     stderr: str  # paths normalized: relative to the root, <stdlib>/ for the standard library
 
 

@@ -1,0 +1,256 @@
+"""The loop's story: what each event-loop iteration ran, and what was ready and pending around it.
+
+Recorded by patching `BaseEventLoop._run_once` (an iteration) and `Handle._run` (one handle it
+runs), so it works the same on the real loop and on the virtual one: the differential check
+(devtools/clock_fuzz.py) compares the two iteration by iteration. The tracer (instrument.py) adds
+what a task step did: where it resumed and suspended, and what it then awaits.
+
+Handles that are the loop's own plumbing, not the program's, are left out: asyncio.run's stop
+callback, the self-pipe's reader, the engine's own callbacks and asyncio.run's clean-up tasks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from asyncio_notes.engine.describe import await_frames, callable_name
+
+# Callbacks of asyncio's own plumbing (a real run has them too, but they are not the program's).
+_PLUMBING = {"_run_until_complete_cb", "_read_from_self"}
+# What a task step's handle calls: the C Task's wrapper types and methods, the Python Task's.
+_STEP_NAMES = {"task_wakeup", "_Task__step", "_Task__wakeup", "__step", "__wakeup"}
+# Entries shown of a long ready queue or timer list (a run with thousands of tasks).
+SHOWN = 40
+# Handles recorded in all: past this the story is cut (and says so), so a huge run stays small.
+MAX_HANDLES = 5000
+
+_ENGINE_DIR = str(Path(__file__).resolve().parent)
+
+
+def step_task(callback: Any) -> asyncio.Task[Any] | None:
+    """The task whose step this callback runs (its first step or a wake-up), else None."""
+    owner = getattr(callback, "__self__", None)
+    if not isinstance(owner, asyncio.Task):
+        return None
+    name = getattr(callback, "__name__", None) or type(callback).__name__
+    return owner if name in _STEP_NAMES or type(callback).__name__ == "TaskStepMethWrapper" else None
+
+
+def _is_plumbing(callback: Any) -> bool:
+    function = getattr(callback, "func", callback)  # functools.partial
+    if getattr(function, "__name__", None) in _PLUMBING:
+        return True
+    code = getattr(function, "__code__", None)
+    return code is not None and str(Path(code.co_filename).resolve().parent) == _ENGINE_DIR
+
+
+class IterationRecorder:
+    """Collects the iterations of one run. `name_of(task)` gives a traced task's name, or None
+    for a task that is not the program's (asyncio.run's clean-up)."""
+
+    def __init__(
+        self,
+        clock: Callable[[], float],
+        name_of: Callable[[asyncio.Task[Any]], str | None],
+        folder: Path,
+        addresses: Callable[[str], str],
+    ) -> None:
+        self.clock = clock
+        self.name_of = name_of
+        self.folder = str(folder.resolve())
+        self.addresses = addresses
+        self.iterations: list[dict[str, Any]] = []
+        self.cut = 0  # handles not recorded past MAX_HANDLES
+        self._handles = 0
+        self._loop: Any = None
+        self._pending: dict[str, Any] | None = None  # this iteration, until it runs a handle
+        self._entry: dict[str, Any] | None = None  # the handle running now
+        self._own: dict[str, bool] = {}
+
+    # -- patches
+
+    @contextlib.contextmanager
+    def install(self) -> Iterator[None]:
+        base, handle = asyncio.BaseEventLoop, asyncio.events.Handle
+        saved = [(base, "_run_once", base._run_once), (handle, "_run", handle._run)]
+        run_once, run = base._run_once, handle._run
+        recorder = self
+
+        def _run_once(loop: Any) -> None:
+            recorder._loop, recorder._pending = loop, None
+            try:
+                run_once(loop)
+            finally:
+                recorder._pending = None
+
+        def _run(h: Any) -> None:
+            entry = recorder.begin(h)
+            try:
+                run(h)
+            finally:
+                if entry is not None:
+                    recorder.end(entry)
+
+        base._run_once, handle._run = _run_once, _run  # type: ignore[method-assign]
+        try:
+            yield
+        finally:
+            for owner, name, value in saved:
+                setattr(owner, name, value)
+
+    # -- describing handles
+
+    def describe(self, handle: Any) -> dict[str, Any] | None:
+        """`{"task": "Task-2"}` for a task step; `{"task": None, "callback": ..., "wakes": [...]}`
+        for a plain callback; None for the loop's plumbing. Timers add `"when"`."""
+        callback = handle._callback
+        if callback is None:
+            return None
+        task = step_task(callback)
+        if task is not None:
+            name = self.name_of(task)
+            described: dict[str, Any] | None = None if name is None else {"task": name}
+        elif _is_plumbing(callback):
+            described = None
+        else:
+            described = {
+                "task": None,
+                "callback": self.addresses(callable_name(callback)),
+                "wakes": self._wakes(callback, handle._args),
+            }
+        if described is not None and isinstance(handle, asyncio.TimerHandle):
+            described["when"] = handle._when
+        return described
+
+    def _wakes(self, callback: Any, args: tuple[Any, ...]) -> list[str]:
+        """The tasks a callback will wake: a task it is a method of (`task.cancel`, a timeout's
+        `_on_timeout`), or the tasks waiting on a future it completes (a sleep's timer)."""
+        woken: list[str] = []
+        owner = getattr(callback, "__self__", None)
+        for value in (owner, getattr(owner, "_task", None), *args):
+            if isinstance(value, asyncio.Task):
+                if value is owner or value is getattr(owner, "_task", None):
+                    woken.append(self.name_of(value) or "")
+            elif isinstance(value, asyncio.Future):
+                for waiting, _context in getattr(value, "_callbacks", None) or ():
+                    task = step_task(waiting)
+                    if task is not None:
+                        woken.append(self.name_of(task) or "")
+        return [name for name in dict.fromkeys(woken) if name]
+
+    def _queue(self, handles: Any) -> list[dict[str, Any]]:
+        shown: list[dict[str, Any]] = []
+        hidden = 0
+        for handle in handles:
+            if handle._cancelled:
+                continue
+            described = self.describe(handle)
+            if described is None:
+                continue
+            if len(shown) < SHOWN:
+                shown.append(described)
+            else:
+                hidden += 1
+        return shown + ([{"more": hidden}] if hidden else [])
+
+    def _snapshot(self, loop: Any, running: Any = None) -> dict[str, Any]:
+        ready = list(loop._ready) if running is None else [running, *loop._ready]
+        timers = sorted(
+            (h for h in loop._scheduled if not h._cancelled),
+            key=lambda h: (h._when, getattr(h, "_seq", 0)),
+        )
+        return {"ready": self._queue(ready), "timers": self._queue(timers)}
+
+    # -- recording
+
+    def begin(self, handle: Any) -> dict[str, Any] | None:
+        loop = self._loop
+        if loop is None or handle._loop is not loop:
+            return None
+        described = self.describe(handle)
+        if described is None:
+            return None
+        if self._handles >= MAX_HANDLES:
+            self.cut += 1
+            return None
+        self._handles += 1
+        now = self.clock()
+        if self._pending is None:
+            # The iteration's first handle of the program's: the state as it starts to run them.
+            self._pending = {"time": now, **self._snapshot(loop, running=handle), "ran": []}
+            self.iterations.append(self._pending)
+        described.pop("when", None)
+        entry = {**described, "time": now}
+        self._pending["ran"].append(entry)
+        self._entry = entry
+        return entry
+
+    def end(self, entry: dict[str, Any]) -> None:
+        self._entry = None
+        entry.update(self._snapshot(self._loop))
+
+    def frames(self, coro: Any) -> list[list[Any]]:
+        """[file, line] of each frame of the script's own files in a task's await chain,
+        outermost first (the file relative to the script's folder)."""
+        found = []
+        for frame in await_frames(coro):
+            filename = frame.f_code.co_filename
+            own = self._own.get(filename)
+            if own is None:
+                own = self._own[filename] = (
+                    str(Path(filename).resolve().parent) == self.folder
+                )
+            if own:
+                found.append([Path(filename).name, frame.f_lineno])
+        return found
+
+    def step_started(self, name: str, coro: Any) -> dict[str, Any] | None:
+        """A task step begins: the entry it belongs to (an eager task's first step, run inside
+        another handle, gets an entry of its own)."""
+        entry = self._entry
+        if entry is None or self._pending is None:
+            return None
+        if entry.get("task") != name or "resumed" in entry:
+            eager = {"task": name, "time": self.clock(), "eager": True}
+            self._pending["ran"].append(eager)
+            entry = eager
+        entry["resumed"] = self.frames(coro)
+        return entry
+
+    def step_ended(
+        self, entry: dict[str, Any] | None, coro: Any, awaits: str | None, outcome: str | None
+    ) -> None:
+        if entry is None:
+            return
+        entry["suspended"] = self.frames(coro) if awaits is not None else []
+        entry["awaits"] = awaits
+        entry["outcome"] = outcome
+        if entry.get("eager"):
+            entry.update(self._snapshot(self._loop))
+
+    def result(self, t: Callable[[float], float]) -> list[dict[str, Any]]:
+        """The iterations with times as the trace shows them (`t`: seconds from its origin)."""
+
+        def times(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            return [{**i, "when": t(i["when"])} if "when" in i else i for i in items]
+
+        out = []
+        for iteration in self.iterations:
+            ran = [
+                {**e, "time": t(e["time"]), "ready": e.get("ready", []),
+                 "timers": times(e.get("timers", []))}
+                for e in iteration["ran"]
+            ]
+            out.append(
+                {
+                    "time": t(iteration["time"]),
+                    "ready": iteration["ready"],
+                    "timers": times(iteration["timers"]),
+                    "ran": ran,
+                }
+            )
+        return out

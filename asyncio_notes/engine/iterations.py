@@ -36,8 +36,9 @@ def step_task(callback: Any) -> asyncio.Task[Any] | None:
     owner = getattr(callback, "__self__", None)
     if not isinstance(owner, asyncio.Task):
         return None
-    name = getattr(callback, "__name__", None) or type(callback).__name__
-    return owner if name in _STEP_NAMES or type(callback).__name__ == "TaskStepMethWrapper" else None
+    kind = type(callback).__name__
+    name = getattr(callback, "__name__", None) or kind
+    return owner if name in _STEP_NAMES or kind == "TaskStepMethWrapper" else None
 
 
 def _is_plumbing(callback: Any) -> bool:

@@ -75,6 +75,7 @@ def describe_coroutine(coro: Any, addresses: Any = _without_addresses) -> str:
     code, values = frame.f_code, frame.f_locals
     positional = code.co_argcount
     names = code.co_varnames[: positional + code.co_kwonlyargcount]
+
     def short(value: Any) -> str:
         return _value_repr(value, addresses)
 

@@ -202,9 +202,7 @@ class IterationRecorder:
             filename = frame.f_code.co_filename
             own = self._own.get(filename)
             if own is None:
-                own = self._own[filename] = (
-                    str(Path(filename).resolve().parent) == self.folder
-                )
+                own = self._own[filename] = str(Path(filename).resolve().parent) == self.folder
             if own:
                 found.append([Path(filename).name, frame.f_lineno])
         return found
@@ -242,8 +240,12 @@ class IterationRecorder:
         out = []
         for iteration in self.iterations:
             ran = [
-                {**e, "time": t(e["time"]), "ready": e.get("ready", []),
-                 "timers": times(e.get("timers", []))}
+                {
+                    **e,
+                    "time": t(e["time"]),
+                    "ready": e.get("ready", []),
+                    "timers": times(e.get("timers", [])),
+                }
                 for e in iteration["ran"]
             ]
             out.append(

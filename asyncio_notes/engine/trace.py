@@ -91,3 +91,12 @@ def dumps(trace: Trace) -> str:
 def printed_lines(trace: Trace) -> list[str]:
     """What the script printed (stdout and stderr prints), one string per line."""
     return [line for p in trace["prints"] for line in p["text"].split("\n")]
+
+
+def loop_story(trace: Trace) -> list[list[str]]:
+    """What each loop iteration ran, in order: a task step as the task's name, a callback as
+    `callback:NAME`. Equal for a virtual and a real run when the engine schedules as CPython."""
+    return [
+        [entry["task"] or f"callback:{entry['callback']}" for entry in iteration["ran"]]
+        for iteration in trace["iterations"]
+    ]

@@ -1,5 +1,6 @@
 """`build`, `fuzz` and `test`: the wall time of `make build`, the clock's fuzz on more
-programs, and the wall time of `make test` and `make check`."""
+programs and every example against real runs on every Python, and the wall time of `make test`
+and `make check`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import time
 
 from asyncio_notes.devtools import clock_fuzz
 from asyncio_notes.devtools.bench.common import load_average, served_site
+from asyncio_notes.devtools.test_pythons import VERSIONS, find_python, version_of
 from asyncio_notes.paths import REPO
+from asyncio_notes.sitebuild.catalog import example_files, relative
 
 
 def bench_build() -> None:
@@ -19,17 +22,36 @@ def bench_build() -> None:
 
 
 def bench_fuzz() -> None:
-    """More programs than `make test` runs, from another seed each day."""
+    """More programs than `make test` runs, from another seed each day, on every Python found
+    here (3.11 to 3.15, on PATH or under pyenv), compared with real runs iteration by iteration;
+    then every chapter example the same way."""
     seed, count = int(time.strftime("%Y%m%d")), 400
+    pythons = [str(p) for v in VERSIONS if (p := find_python(v)) is not None]
     start = time.perf_counter()
-    failures = clock_fuzz.run(seed, count)
+    result = clock_fuzz.run(seed, count, pythons=pythons)
     seconds = time.perf_counter() - start
-    print(
-        f"fuzz: {count - len(failures)}/{count} programs agree, virtual vs real clock "
-        f"(seed {seed}, {seconds:.1f} s, {load_average()})"
-    )
-    for failure in failures:
+    versions = ", ".join(filter(None, map(version_of, pythons)))
+    print(f"fuzz: {result.summary(seed)}; Pythons {versions}; {seconds:.1f} s, {load_average()}")
+    for failure in result.failures:
         print(f"  {failure}".replace("\n", "\n  "))
+    for why in result.inconclusive:
+        print(f"  inconclusive: {why}")
+    start = time.perf_counter()
+    examples = example_files("ch02")
+    differ = [
+        f"{relative(path)} on {python}"
+        for python in pythons
+        for path in examples
+        if not clock_fuzz.stories_agree(path, python)
+    ]
+    seconds = time.perf_counter() - start
+    runs = len(examples) * len(pythons)
+    print(
+        f"examples: {runs - len(differ)}/{runs} runs agree with a real run iteration by "
+        f"iteration ({seconds:.1f} s)"
+    )
+    for run in differ:
+        print(f"  differs: {run}")
 
 
 def bench_test() -> None:

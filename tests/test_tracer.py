@@ -5,6 +5,7 @@ fresh interpreter, and the other supported Pythons.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
@@ -19,6 +20,7 @@ import pytest
 from asyncio_notes.devtools.test_pythons import VERSIONS, find_python
 from asyncio_notes.engine import pool as process_pool
 from asyncio_notes.engine.parent import TraceError, trace_script
+from asyncio_notes.engine.trace import dumps
 from asyncio_notes.paths import REPO
 
 
@@ -201,3 +203,63 @@ def test_a_trace_interrupted_before_its_answer_does_not_confuse_the_next(
     assert process_pool._fork_server(sys.executable) is server, "the same server goes on"
     for _ in range(3):
         assert trace_script(example) == expected
+
+
+# --- the loop's story ----------------------------------------------------------------------------
+
+
+def test_the_trace_tells_the_loops_story_iteration_by_iteration() -> None:
+    trace = trace_script(REPO / "examples/ch02/concurrent_tasks.py", root=REPO)
+    first, spawned, timers, woken, last = trace["iterations"]
+    assert first["ready"] == [{"task": "Task-1"}] and first["timers"] == []
+    (main_step,) = first["ran"]
+    assert main_step["resumed"] == [["util.py", 25]]  # async_timed's wrapper, not yet started
+    assert main_step["suspended"] == [["util.py", 30], ["concurrent_tasks.py", 14]]
+    assert main_step["awaits"] == "Task-2" and main_step["outcome"] is None
+    names = [{"task": f"Task-{n}"} for n in (2, 3, 4)]
+    assert main_step["ready"] == spawned["ready"] == names  # what runs next, in order
+    # Each delay runs until its sleep: after the third, three timers are pending at 3 s.
+    assert [e["suspended"] for e in spawned["ran"]] == [[["util.py", 14]]] * 3
+    pending = spawned["ran"][-1]["timers"]
+    assert [(round(t["when"], 3), t["wakes"]) for t in pending] == [
+        (3.0, ["Task-2"]),
+        (3.0, ["Task-3"]),
+        (3.0, ["Task-4"]),
+    ]
+    # One wake-up at 3 s runs all three timers; their tasks run in the next iteration ...
+    assert round(timers["time"], 3) == 3.0
+    assert [e["callback"] for e in timers["ran"]] == ["_set_result_unless_cancelled"] * 3
+    assert [e["task"] for e in woken["ran"]] == ["Task-2", "Task-3", "Task-4"]
+    assert [e["outcome"] for e in woken["ran"]] == ["result"] * 3
+    # ... and main, woken once, finds the other two done.
+    assert [e["task"] for e in last["ran"]] == ["Task-1"] and last["ran"][0]["ready"] == []
+
+
+def test_every_examples_story_is_small(tmp_path: Path) -> None:
+    for path in sorted((REPO / "examples/ch02").glob("*.py")):
+        if path.name == "util.py":
+            continue
+        trace = trace_script(path, root=REPO)
+        size = len(gzip.compress(json.dumps(trace["iterations"]).encode()))
+        assert size < 20_000, (path.name, size)
+
+
+def test_addresses_in_reprs_are_numbered_so_two_runs_give_the_same_trace(tmp_path: Path) -> None:
+    path = tmp_path / "addresses.py"
+    path.write_text(
+        "import asyncio\n\n\n"
+        "async def waiter(name, event):\n    await event.wait()\n    return event\n\n\n"
+        "async def main():\n    event = asyncio.Event()\n"
+        "    tasks = [asyncio.create_task(waiter(f'w{i}', event)) for i in range(2)]\n"
+        "    await asyncio.sleep(0.1)\n    event.set()\n    await asyncio.gather(*tasks)\n\n\n"
+        "asyncio.run(main())\n",
+        encoding="utf-8",
+    )
+    first, second = (dumps(trace_script(path, root=tmp_path)) for _ in "ab")
+    assert first == second
+    trace = json.loads(first)
+    coros = [t["coro"] for t in trace["tasks"]]
+    assert coros[1:] == [
+        f"waiter('w{i}', <asyncio.locks.Eve...ect at 0x1 [unset]>)" for i in (0, 1)
+    ]
+    assert trace["tasks"][1]["result"] == "<asyncio.locks.Event object at 0x1 [set]>"

@@ -14,7 +14,7 @@ import pytest
 
 from asyncio_notes.engine.clock import EPOCH, DeadlockError, TimeLimitError, VirtualClock
 from asyncio_notes.engine.describe import describe_coroutine
-from asyncio_notes.engine.loop import VirtualEventLoop, installed
+from asyncio_notes.engine.loop import VirtualEventLoop, installed, wait_time
 
 
 def run_virtual(main: Callable[[], Any], **kwargs: Any) -> tuple[Any, VirtualClock]:
@@ -284,3 +284,23 @@ def test_describe_coroutine_shows_the_call() -> None:
     finally:
         for coro in coros:
             coro.close()
+
+
+def test_the_loop_waits_in_whole_milliseconds_rounded_up_as_epoll_does() -> None:
+    assert wait_time(2.999996) == 3.0  # just under: one wake-up at the deadline's millisecond
+    assert wait_time(1.0000000000000002) == 1.0  # float noise is not a millisecond more
+    assert wait_time(0.000004) == 0.001  # a timer due in 4 µs still costs a whole wait
+    assert wait_time(0.0105) == 0.011
+
+    async def main() -> list[float]:
+        loop = asyncio.get_running_loop()
+        woke: list[float] = []
+        # Due 0.3 ms after the first: the same wake-up runs both (a real loop does too).
+        loop.call_later(0.0102, lambda: woke.append(loop.time()))
+        loop.call_later(0.0105, lambda: woke.append(loop.time()))
+        loop.call_later(0.0125, lambda: woke.append(loop.time()))  # the next millisecond
+        await asyncio.sleep(0.02)
+        return woke
+
+    woke, _ = run_virtual(main)
+    assert woke == [0.011, 0.011, 0.013]

@@ -262,4 +262,4 @@ def test_addresses_in_reprs_are_numbered_so_two_runs_give_the_same_trace(tmp_pat
     assert coros[1:] == [
         f"waiter('w{i}', <asyncio.locks.Eve...ect at 0x1 [unset]>)" for i in (0, 1)
     ]
-    assert trace["tasks"][1]["result"] == "<asyncio.locks.Event object at 0x1 [set]>"
+    assert trace["tasks"][1]["result"].startswith("<asyncio.locks.Event object at 0x1 [set")

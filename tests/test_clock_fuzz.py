@@ -75,6 +75,13 @@ def test_a_late_real_wake_up_is_no_witness() -> None:
     late = clock_fuzz.Run([(0.0003, "L1"), (0.0265, "L2"), (0.047, "L3")], {})
     assert clock_fuzz.disturbed(virtual, on_time) is None
     assert "ms late" in clock_fuzz.disturbed(virtual, late)
+    # Late at an iteration before the runs part ways (a thread that started late, say).
+    story = [["main()"], ["callback:_call_set_state"], ["callback:t"]]
+    virtual = clock_fuzz.Run([], {}, story, [0.0, 0.025, 0.04])
+    late_thread = clock_fuzz.Run([], {}, [story[0], story[2], story[1]], [0.0003, 0.0405, 0.031])
+    assert "ms late" in clock_fuzz.disturbed(virtual, late_thread)
+    on_time = clock_fuzz.Run([], {}, story[:2], [0.0003, 0.0254])
+    assert clock_fuzz.disturbed(virtual, on_time) is None
 
 
 def trace_with(times: list[float], deadlines: list[float], callback: str = "") -> dict:

@@ -182,6 +182,7 @@ class Run:
     prints: list[tuple[float, str]]  # (time, text), in the order printed
     waits: dict[str, float]  # "c3() wait 2" -> how long that wait of that task lasted
     story: list[list[str]] = field(default_factory=list)  # trace.loop_story, by coroutine
+    times: list[float] = field(default_factory=list)  # when each iteration began
 
 
 def traced(path: Path, real: bool, python: str | None = None) -> tuple[Run, Trace]:
@@ -196,7 +197,9 @@ def traced(path: Path, real: bool, python: str | None = None) -> tuple[Run, Trac
     # task of its own) and later, never between two runs on one Python; this reads better.
     coro = {task["name"]: task["coro"] for task in trace["tasks"]}
     story = [[coro.get(handle, handle) for handle in it] for it in loop_story(trace)]
-    return Run([(p["time"], p["text"]) for p in trace["prints"]], waits, story), trace
+    times = [iteration["time"] for iteration in trace["iterations"]]
+    prints = [(p["time"], p["text"]) for p in trace["prints"]]
+    return Run(prints, waits, story, times), trace
 
 
 def ambiguous(trace: Trace) -> str | None:
@@ -230,12 +233,20 @@ def disturbed(virtual: Run, real: Run) -> str | None:
     """Why the real run is no fair witness, or None: somewhere the machine woke it more than
     JITTER later than the run before (a loaded machine can be late by tens of milliseconds at
     one wake-up), so deadlines that the program sets microseconds apart were set milliseconds
-    apart, and a real loop then wakes for them separately. That says nothing of the engine."""
+    apart, and a real loop then wakes for them separately. That says nothing of the engine.
+    Lateness is read at each print and at each iteration up to the first that differs (the
+    iterations before it are the same ones in both runs)."""
     at = {text: when for when, text in virtual.prints}
     late = [when - at[text] for when, text in real.prints if text in at]
-    for before, after in itertools.pairwise(late):
-        if after - before > JITTER:
-            return f"a real wake-up was {1000 * (after - before):.1f} ms late"
+    same = next(
+        (i for i, (v, r) in enumerate(zip(virtual.story, real.story, strict=False)) if v != r),
+        min(len(virtual.story), len(real.story)),
+    )
+    iterations = zip(virtual.times[: same + 1], real.times[: same + 1], strict=False)
+    for lateness in (late, [r - v for v, r in iterations]):
+        for before, after in itertools.pairwise(lateness):
+            if after - before > JITTER:
+                return f"a real wake-up was {1000 * (after - before):.1f} ms late"
     return None
 
 

@@ -386,14 +386,18 @@ def _generate(
     return sources, paths, virtual
 
 
-def stories_agree(path: Path, python: str, attempts: int = 3) -> bool:
-    """The example runs the same loop iterations under the virtual clock as on the real one
-    (real runs tried again: a loaded machine can wake one late)."""
-    virtual = loop_story(trace_script(path, python=python, root=path.parent))
-    return any(
-        loop_story(trace_script(path, python=python, real=True, root=path.parent)) == virtual
-        for _ in range(attempts)
-    )
+def stories_agree(path: Path, python: str | None = None, attempts: int = 5) -> bool | None:
+    """Whether the script runs the same loop iterations under the virtual clock as on the real
+    one: True as soon as one real run agrees; None if none did but the machine woke every one of
+    them late (no witness, see `disturbed`); False if a real run woken on time disagreed."""
+    virtual = traced(path, real=False, python=python)[0]
+    fair_witness_disagreed = False
+    for _ in range(attempts):
+        real = traced(path, real=True, python=python)[0]
+        if real.story == virtual.story:
+            return True
+        fair_witness_disagreed |= disturbed(virtual, real) is None
+    return False if fair_witness_disagreed else None
 
 
 def main() -> int:

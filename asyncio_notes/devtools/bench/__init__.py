@@ -9,7 +9,8 @@ Sections:
   site        gzip size of what a first visit loads, for every page (text and diagram budgets)
   lighthouse  Lighthouse 12 (tools/lighthouse), desktop and mobile, two runs each: home, chapter
               index, the chapter's largest section page and its notebook page
-  fuzz        the clock's differential fuzz (devtools/clock_fuzz.py) on 400 more programs
+  fuzz        the clock's differential fuzz (devtools/clock_fuzz.py): 400 more programs on every
+              Python found here, and every example, against real runs iteration by iteration
   runner      the in-page runner: first Run (transfer, time to first output), a second run of
               every chapter example, and a first Run on another page (the runtime from cache)
   test        wall time of `make test` (whole suite) and `make check` (no browser tier)

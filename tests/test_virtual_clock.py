@@ -304,3 +304,24 @@ def test_the_loop_waits_in_whole_milliseconds_rounded_up_as_epoll_does() -> None
 
     woke, _ = run_virtual(main)
     assert woke == [0.011, 0.011, 0.013]
+
+
+def test_timers_fire_in_cpythons_order_ties_included() -> None:
+    """Timers set one after another fire in that order (a real clock never reads the same
+    twice); timers set for one explicit deadline tie, and fire in heap order, as for real."""
+
+    async def main() -> list[str]:
+        loop = asyncio.get_running_loop()
+        fired: list[str] = []
+        deadline = loop.time() + 0.01
+        for name in "abcde":
+            loop.call_at(deadline, fired.append, name)
+        for name in "fghij":
+            loop.call_later(0.02, fired.append, name)
+        await asyncio.gather(*(asyncio.sleep(0.03, n) for n in "klm"))
+        return fired
+
+    real = asyncio.run(main())  # this test's process has no virtual clock installed
+    assert real[:5] != list("abcde")  # heapq is not stable: ties are not first in, first out
+    virtual, _ = run_virtual(main)
+    assert virtual == real

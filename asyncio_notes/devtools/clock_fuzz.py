@@ -48,7 +48,7 @@ APART = 0.004
 TRIES = 20
 # A real run is a fair witness only if the machine woke it on time: between two of its prints,
 # its lateness behind the virtual run may grow by at most this (see `disturbed`).
-JITTER = 0.002
+JITTER = 0.001
 
 
 @dataclass

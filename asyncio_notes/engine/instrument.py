@@ -151,7 +151,11 @@ class _Tracer:
         self.prints: list[dict[str, Any]] = []
         self.line_open = False  # the last print did not end its line
         self.lock = threading.Lock()
-        self.loop_story = IterationRecorder(clock, self.task_name, folder, self.addresses)
+        # A run on the real clock (meter None) records which handles ran, not the state around
+        # them: recording costs real time (see IterationRecorder).
+        self.loop_story = IterationRecorder(
+            clock, self.task_name, folder, self.addresses, detail=meter is not None
+        )
 
     def task_name(self, task: asyncio.Task[Any]) -> str | None:
         """A traced task's name (None for asyncio.run's clean-up tasks, which are not traced)."""

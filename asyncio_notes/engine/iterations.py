@@ -59,8 +59,12 @@ class IterationRecorder:
         name_of: Callable[[asyncio.Task[Any]], str | None],
         folder: Path,
         addresses: Callable[[str], str],
+        detail: bool = True,
     ) -> None:
         self.clock = clock
+        # Without detail (a real-clock run, compared by its handles alone) no ready queue,
+        # timers or frames are recorded: each costs real time, which would shift real deadlines.
+        self.detail = detail
         self.name_of = name_of
         self.folder = str(folder.resolve())
         self.addresses = addresses
@@ -182,7 +186,8 @@ class IterationRecorder:
         now = self.clock()
         if self._pending is None:
             # The iteration's first handle of the program's: the state as it starts to run them.
-            self._pending = {"time": now, **self._snapshot(loop, running=handle), "ran": []}
+            state = self._snapshot(loop, running=handle) if self.detail else {}
+            self._pending = {"time": now, **state, "ran": []}
             self.iterations.append(self._pending)
         described.pop("when", None)
         entry = {**described, "time": now}
@@ -192,7 +197,8 @@ class IterationRecorder:
 
     def end(self, entry: dict[str, Any]) -> None:
         self._entry = None
-        entry.update(self._snapshot(self._loop))
+        if self.detail:
+            entry.update(self._snapshot(self._loop))
 
     def frames(self, coro: Any) -> list[list[Any]]:
         """[file, line] of each frame of the script's own files in a task's await chain,
@@ -217,7 +223,7 @@ class IterationRecorder:
             eager = {"task": name, "time": self.clock(), "eager": True}
             self._pending["ran"].append(eager)
             entry = eager
-        entry["resumed"] = self.frames(coro)
+        entry["resumed"] = self.frames(coro) if self.detail else []
         return entry
 
     def step_ended(
@@ -225,10 +231,10 @@ class IterationRecorder:
     ) -> None:
         if entry is None:
             return
-        entry["suspended"] = self.frames(coro) if awaits is not None else []
+        entry["suspended"] = self.frames(coro) if awaits is not None and self.detail else []
         entry["awaits"] = awaits
         entry["outcome"] = outcome
-        if entry.get("eager"):
+        if entry.get("eager") and self.detail:
             entry.update(self._snapshot(self._loop))
 
     def result(self, t: Callable[[float], float]) -> list[dict[str, Any]]:
@@ -251,8 +257,8 @@ class IterationRecorder:
             out.append(
                 {
                     "time": t(iteration["time"]),
-                    "ready": iteration["ready"],
-                    "timers": times(iteration["timers"]),
+                    "ready": iteration.get("ready", []),
+                    "timers": times(iteration.get("timers", [])),
                     "ran": ran,
                 }
             )

@@ -41,46 +41,38 @@ SELF_PIPE = sys.platform not in ("emscripten", "wasi")
 
 
 class _TimerHandle(asyncio.TimerHandle):
-    """A timer ordered by (when, sequence), so that ties fire first in, first out."""
+    """A timer ordered as it would be on a real clock, and that tells the loop, while it runs,
+    when it was due (the tracer dates a task's wake-up from then, instrument.py).
+
+    A real clock never reads the same twice, so timers set one after another by call_later (a
+    sleep, say) never tie: they fire first in, first out. On the virtual clock they can tie (the
+    loop's own code takes no time), so they carry a sequence number. Timers set with call_at for
+    one explicit deadline tie on a real clock too, and fire in heap order (heapq is not stable):
+    they carry none and compare by deadline alone, as asyncio's own timers do."""
 
     __slots__ = ("_seq",)
 
-    def __init__(self, when: float, seq: int, *args: Any) -> None:
+    def __init__(self, when: float, seq: int | None, *args: Any) -> None:
         super().__init__(when, *args)
         self._seq = seq
 
-    def key(self) -> tuple[float, int]:
-        return (self._when, self._seq)
+    def __lt__(self, other: object) -> bool:
+        if isinstance(other, _TimerHandle) and self._when == other._when:
+            return self._seq is not None and other._seq is not None and self._seq < other._seq
+        return super().__lt__(other)
+
+    def __gt__(self, other: object) -> bool:
+        if isinstance(other, _TimerHandle) and self._when == other._when:
+            return self._seq is not None and other._seq is not None and self._seq > other._seq
+        return super().__gt__(other)
 
     def _run(self) -> None:
-        # While it runs, the loop knows when it was due: the tracer dates a task's wake-up from
-        # then, not from when CPU work let the loop get to it (instrument.py).
         loop = self._loop
         loop.running_timer_due = self._when
         try:
             super()._run()
         finally:
             loop.running_timer_due = None
-
-    def __lt__(self, other: object) -> bool:
-        if isinstance(other, _TimerHandle):
-            return self.key() < other.key()
-        return super().__lt__(other)
-
-    def __le__(self, other: object) -> bool:
-        if isinstance(other, _TimerHandle):
-            return self.key() <= other.key()
-        return super().__le__(other)
-
-    def __gt__(self, other: object) -> bool:
-        if isinstance(other, _TimerHandle):
-            return self.key() > other.key()
-        return super().__gt__(other)
-
-    def __ge__(self, other: object) -> bool:
-        if isinstance(other, _TimerHandle):
-            return self.key() >= other.key()
-        return super().__ge__(other)
 
 
 def wait_time(timeout: float) -> float:
@@ -170,6 +162,7 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):  # type: ignore[misc,valid-ty
         # Linux's monotonic clock, whatever this platform's is (Pyodide's is coarser): the
         # loop runs the timers due before now + this, so the model must not depend on it.
         self._clock_resolution = 1e-09
+        self._later = False  # call_later is setting a timer (see _TimerHandle)
         # The spin check (see _run_once): the clock's wait count, rounds since, real time since.
         self._spin_waits = -1
         self._spin_rounds = 0
@@ -223,19 +216,29 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):  # type: ignore[misc,valid-ty
     def call_at(
         self, when: float, callback: Callable[..., Any], *args: Any, context: Any = None
     ) -> asyncio.TimerHandle:
-        # Same as BaseEventLoop.call_at (3.11-3.13) but with a sequenced timer handle.
+        # Same as BaseEventLoop.call_at (3.11-3.13) but with our timer handle.
+        seq = self.clock.next_seq() if self._later else None
         if when is None:
             raise TypeError("when cannot be None")
         self._check_closed()
         if self._debug:
             self._check_thread()
             self._check_callback(callback, "call_at")
-        timer = _TimerHandle(when, self.clock.next_seq(), callback, args, self, context)
+        timer = _TimerHandle(when, seq, callback, args, self, context)
         if timer._source_traceback:
             del timer._source_traceback[-1]
         heapq.heappush(self._scheduled, timer)
         timer._scheduled = True
         return timer
+
+    def call_later(
+        self, delay: float, callback: Callable[..., Any], *args: Any, context: Any = None
+    ) -> asyncio.TimerHandle:
+        self._later = True  # BaseEventLoop.call_later calls call_at(self.time() + delay)
+        try:
+            return super().call_later(delay, callback, *args, context=context)
+        finally:
+            self._later = False
 
     def run_in_executor(
         self, executor: concurrent.futures.Executor | None, func: Callable[..., Any], *args: Any

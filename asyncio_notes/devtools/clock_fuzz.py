@@ -44,7 +44,7 @@ REAL_ATTEMPTS = 8
 # either way (see `ambiguous`). So are a thread's end and a deadline within APART of each other.
 NEAR = 0.0005
 APART = 0.004
-# Programs generated at most for each one kept (most are kept; see `ambiguous`).
+# Rounds of candidates at most (each round replaces the ambiguous ones; see `ambiguous`).
 TRIES = 20
 # A real run is a fair witness only if the machine woke it on time: between two of its prints,
 # its lateness behind the virtual run may grow by at most this (see `disturbed`).
@@ -288,13 +288,14 @@ class Result:
     failures: list[Failure]
     runs: int  # programs times interpreters
     inconclusive: list[str]  # runs whose every real attempt was disturbed
+    skipped: int = 0  # programs generated and left out as ambiguous
 
     def summary(self, seed: int) -> str:
         agree = self.runs - len(self.failures) - len(self.inconclusive)
         return (
             f"{agree}/{self.runs} runs agree iteration by iteration, {len(self.failures)} differ, "
-            f"{len(self.inconclusive)} inconclusive (the machine woke every real attempt late; "
-            f"seed {seed})"
+            f"{len(self.inconclusive)} inconclusive (the machine woke every real attempt late); "
+            f"{self.skipped} ambiguous programs skipped (seed {seed})"
         )
 
 
@@ -323,7 +324,7 @@ def run(seed: int, count: int, jobs: int = 4, pythons: list[str] | None = None) 
     rng = random.Random(seed)
     interpreters = pythons or [sys.executable]
     with tempfile.TemporaryDirectory(prefix="clock-fuzz-") as tmp:
-        sources, paths, virtual = _generate(rng, count, Path(tmp), interpreters[0])
+        sources, paths, virtual, skipped = _generate(rng, count, Path(tmp), interpreters[0], jobs)
         cases = [(i, python) for i in range(len(paths)) for python in interpreters]
 
         def attempt(case: tuple[int, str]) -> tuple[str | None, str | None]:
@@ -356,34 +357,45 @@ def run(seed: int, count: int, jobs: int = 4, pythons: list[str] | None = None) 
         if problem
     ]
     inconclusive = [why for problem, why in outcomes.values() if why and not problem]
-    return Result(failures, len(cases), inconclusive)
+    return Result(failures, len(cases), inconclusive, skipped)
 
 
 def _generate(
-    rng: random.Random, count: int, folder: Path, python: str
-) -> tuple[list[str], list[Path], dict[tuple[int, str], Run]]:
+    rng: random.Random, count: int, folder: Path, python: str, jobs: int = 4
+) -> tuple[list[str], list[Path], dict[tuple[int, str], Run], int]:
     """`count` programs that are not ambiguous, written into `folder`, and their virtual runs
-    on `python` (each is traced to find out)."""
+    on `python` (each is traced to find out; candidates are traced in parallel, and kept in the
+    order they were generated, so a seed always gives the same programs)."""
     sources: list[str] = []
     paths: list[Path] = []
     virtual: dict[tuple[int, str], Run] = {}
-    for _ in range(count * TRIES):
-        if len(sources) == count:
-            break
-        source = program(rng)
-        path = folder / f"program_{len(sources)}.py"
-        path.write_text(source, encoding="utf-8")
+    skipped = 0
+
+    def attempt(path: Path) -> tuple[Run | None, Trace | None]:
         try:
-            run_, trace = traced(path, real=False, python=python)
+            return traced(path, real=False, python=python)
         except TraceError:  # kept: the comparison reports it
-            run_, trace = None, None
-        if trace is not None and ambiguous(trace):
-            continue
-        if run_ is not None:
-            virtual[(len(sources), python)] = run_
-        sources.append(source)
-        paths.append(path)
-    return sources, paths, virtual
+            return None, None
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for batch in range(TRIES):
+            if len(sources) == count:
+                break
+            candidates = [program(rng) for _ in range(count - len(sources))]
+            batch_paths = [folder / f"candidate_{batch}_{i}.py" for i in range(len(candidates))]
+            for path, source in zip(batch_paths, candidates, strict=True):
+                path.write_text(source, encoding="utf-8")
+            for source, path, (run_, trace) in zip(
+                candidates, batch_paths, pool.map(attempt, batch_paths), strict=True
+            ):
+                if trace is not None and ambiguous(trace):
+                    skipped += 1
+                    continue
+                if run_ is not None:
+                    virtual[(len(sources), python)] = run_
+                sources.append(source)
+                paths.append(path)
+    return sources, paths, virtual, skipped
 
 
 def stories_agree(path: Path, python: str | None = None, attempts: int = 5) -> bool | None:

@@ -317,6 +317,11 @@ def test_the_trace_page_names_every_key_of_a_real_json_trace(language: str) -> N
     section = page[page.index("{ #json }") : page.index("{ #virtual-clock }")]
     documented = set(re.findall(r"`([a-z_]+)`", section))
     keys = set(trace) | {key for task in trace["tasks"] for key in task}
+    for iteration in trace.get("iterations", []):  # the loop's story, in traces that have it
+        keys |= set(iteration)
+        for ran in iteration["ran"]:
+            keys |= set(ran)
+            keys |= {key for handle in ran["ready"] + ran["timers"] for key in handle}
     assert keys <= documented, (
         f"not described in docs/{language}/trace.md: {sorted(keys - documented)}"
     )

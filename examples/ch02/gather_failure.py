@@ -11,16 +11,17 @@ async def fail_after(seconds: float) -> None:
 
 
 async def main() -> None:
+    slow = asyncio.create_task(delay(3))
     try:
-        await asyncio.gather(delay(3), fail_after(1))
+        await asyncio.gather(slow, fail_after(1))
     except ValueError as error:
         print(f"main caught {error!r}")
-    print(f"tasks still running besides main: {len(asyncio.all_tasks()) - 1}")
+    print(f"delay(3) done: {slow.done()}, cancelled: {slow.cancelled()}")
     await asyncio.sleep(3)  # time for whatever still runs to finish
 
 
 asyncio.run(main())
 #> sleeping for 3 second(s)
 #> main caught ValueError('failed after 1 s')
-#> tasks still running besides main: 1
+#> delay(3) done: False, cancelled: False
 #> finished sleeping for 3 second(s)

@@ -13,15 +13,15 @@ async def fail_after(seconds: float) -> None:
 async def main() -> None:
     try:
         async with asyncio.TaskGroup() as tg:
-            tg.create_task(delay(3))
+            slow = tg.create_task(delay(3))
             tg.create_task(fail_after(1))
     except* ValueError as group:
         print(f"main caught {group.exceptions!r}")
-    print(f"tasks still running besides main: {len(asyncio.all_tasks()) - 1}")
+    print(f"delay(3) done: {slow.done()}, cancelled: {slow.cancelled()}")
     await asyncio.sleep(3)  # time for whatever still runs to finish
 
 
 asyncio.run(main())
 #> sleeping for 3 second(s)
 #> main caught (ValueError('failed after 1 s'),)
-#> tasks still running besides main: 0
+#> delay(3) done: True, cancelled: True

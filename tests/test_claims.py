@@ -8,6 +8,7 @@ events or on sleeps far longer than the test, and the few real timeouts are ones
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import importlib.util
 import json
@@ -328,3 +329,53 @@ def test_the_trace_page_names_every_key_of_a_real_json_trace(language: str) -> N
     assert keys <= documented, (
         f"not described in docs/{language}/trace.md: {sorted(keys - documented)}"
     )
+
+
+def test_a_task_cancelled_before_it_starts_runs_none_of_its_coroutine() -> None:
+    """cancellation.md: not a line of the coroutine runs."""
+    ran: list[str] = []
+
+    async def body() -> None:
+        ran.append("started")
+
+    async def main() -> bool:
+        task = asyncio.create_task(body())
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return task.cancelled()
+
+    assert asyncio.run(main()) is True
+    assert ran == []
+
+
+def test_asyncio_run_cancels_the_tasks_main_leaves_behind() -> None:
+    """tasks.md: had main returned at once, asyncio.run would have cancelled gather's other task."""
+    left: list[asyncio.Task[None]] = []
+
+    async def main() -> None:
+        left.append(asyncio.create_task(asyncio.sleep(FOREVER)))
+        await asyncio.sleep(0)
+
+    asyncio.run(main())
+    assert left[0].cancelled()
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="eager_task_factory is new in 3.12")
+def test_an_eager_task_runs_until_it_first_waits_inside_create_task() -> None:
+    """tasks.md: with eager_task_factory, create_task runs the coroutine up to its first wait."""
+    ran: list[str] = []
+
+    async def body() -> None:
+        ran.append("before the wait")
+        await asyncio.sleep(0)
+        ran.append("after the wait")
+
+    async def main() -> list[str]:
+        asyncio.get_running_loop().set_task_factory(asyncio.eager_task_factory)
+        task = asyncio.create_task(body())
+        seen = list(ran)
+        await task
+        return seen
+
+    assert asyncio.run(main()) == ["before the wait"]

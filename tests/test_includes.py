@@ -82,7 +82,7 @@ def test_nested_includes_are_checked_and_name_the_chain(root: Path) -> None:
 
 
 def test_block_form_and_unreadable_include_lines_are_checked(root: Path) -> None:
-    page = '# T\n\n--8<--\nexamples/ch02/x.py\n.git/config\n--8<--\n\n--8<-- "a\'b"\n'
+    page = '# T\n\n--8<--\nexamples/ch02/x.py\n.git/config\n--8<--\n\n--8<-- "a\n'
     found = include_problems("docs/en/p.md", page, root=root)
     assert found[0].startswith("docs/en/p.md:5: includes '.git/config'")
     assert found[1].startswith("docs/en/p.md:8: ") and "cannot be checked" in found[1]
@@ -153,3 +153,17 @@ def test_a_missing_include_names_page_line_and_fix(tmp_path: Path) -> None:
     assert proc.returncode != 0
     assert "index.md:7: includes 'examples/ch02/no_such.py'" in proc.stderr, proc.stderr
     assert "create the file or correct the path" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "\f--8<--\n--8<--\n.git/config\n--8<--\n",  # a form feed: no marker for pymdownx
+        "\v--8<--\n--8<--\n.git/config\n--8<--\n",
+        "-8<-\n\f.git/config\n-8<-\n",
+        'x\r--8<-- ".git/config"\n',  # a lone CR ends a line for Markdown
+    ],
+)
+def test_includes_are_read_as_pymdownx_reads_them(root: Path, page: str) -> None:
+    found = include_problems("docs/en/p.md", page, root=root)
+    assert any("'.git/config'" in f and "pages may include only files under" in f for f in found)

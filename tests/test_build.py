@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -72,3 +75,29 @@ def test_rebuilding_one_language_keeps_the_other(site: Path, lang: str) -> None:
 def test_make_build_builds_through_it() -> None:
     recipe = re.search(r"^build:.*\n((?:\t.*\n)+)", (REPO / "Makefile").read_text(), re.M)
     assert recipe and recipe.group(1).strip() == "$(PY) -m asyncio_notes.devtools.build"
+
+
+def test_a_killed_builds_folder_is_removed_by_the_next(site: Path) -> None:
+    stale = site.parent / ".site.building-x1y2z3"
+    (stale / "site").mkdir(parents=True)
+    build_site(site, builder=fake_builder(None))
+    assert sorted(p.name for p in site.parent.iterdir()) == ["site"]
+
+
+def test_concurrent_builds_both_succeed(site: Path) -> None:
+    """Two builds at once, both reaching the swap together: each succeeds, one after the other."""
+    for _ in range(4):
+        arrived = threading.Barrier(2, timeout=0.5)
+
+        def build(lang: str, out: Path, url: str | None, arrived=arrived) -> str:
+            fake_builder(None)(lang, out, url)
+            if lang == "en":
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    arrived.wait()  # without the lock, both swap at once; with it, the 2nd waits
+            return lang
+
+        with ThreadPoolExecutor(2) as pool:
+            results = list(pool.map(lambda _: build_site(site, builder=build), range(2)))
+        assert results == ["zh\nen", "zh\nen"]
+        assert snapshot(site) == {"en/index.html": "new en", "index.html": "new zh"}
+        assert sorted(p.name for p in site.parent.iterdir()) == ["site"]

@@ -167,3 +167,23 @@ def test_a_missing_include_names_page_line_and_fix(tmp_path: Path) -> None:
 def test_includes_are_read_as_pymdownx_reads_them(root: Path, page: str) -> None:
     found = include_problems("docs/en/p.md", page, root=root)
     assert any("'.git/config'" in f and "pages may include only files under" in f for f in found)
+
+
+@pytest.mark.slow  # a MkDocs build
+@pytest.mark.parametrize("linked", ["page", "folder"])
+def test_a_link_in_docs_leading_out_of_it_is_refused(tmp_path: Path, linked: str) -> None:
+    secret = tmp_path / "outside" / "secret.md"
+    secret.parent.mkdir()
+    secret.write_text("# Secret { #secret }\n\nSECRET\n", encoding="utf-8")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    if linked == "page":
+        (docs / "leak.md").symlink_to(secret)
+    else:
+        (docs / "leak").symlink_to(secret.parent, target_is_directory=True)
+    proc = build_docs(tmp_path, {"index.md": "---\ndescription: x\n---\n# Home { #home }\n"})
+    assert proc.returncode != 0
+    assert "is a link to" in proc.stderr and "outside" in proc.stderr, proc.stderr
+    site = tmp_path / "site"
+    published = [p.read_text(errors="replace") for p in site.rglob("*") if p.is_file()]
+    assert not any("SECRET" in text for text in published)

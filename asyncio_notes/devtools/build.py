@@ -9,15 +9,21 @@ Usage: python -m asyncio_notes.devtools.build [--site-dir site]   (SITE_URL sets
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from asyncio_notes.paths import REPO
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
 
 CONFIGS = {"zh": REPO / "mkdocs.yml", "en": REPO / "mkdocs.en.yml"}
 
@@ -62,6 +68,29 @@ def build_site(
     langs = [lang for lang in ("zh", "en") if lang in set(langs)]
     site_dir = Path(site_dir).absolute()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
+    with _site_lock(site_dir):
+        # Nobody else builds this site now: a building folder left is a killed build's.
+        for stale in site_dir.parent.glob(f".{site_dir.name}.building-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        return _build(site_dir, url, langs, builder)
+
+
+@contextlib.contextmanager
+def _site_lock(site_dir: Path) -> Iterator[None]:
+    """One build into `site_dir`'s folder at a time (a second waits): a lock on the folder
+    itself, which the system drops when its process dies, so a killed build never blocks."""
+    if fcntl is None:  # Windows
+        yield
+        return
+    fd = os.open(site_dir.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _build(site_dir: Path, url: str | None, langs: list[str], builder: Builder) -> str:
     work = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.building-", dir=site_dir.parent))
     try:
         new = work / "site"

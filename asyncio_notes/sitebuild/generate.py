@@ -22,23 +22,35 @@ import argparse
 import difflib
 import hashlib
 import json
+import os
 import shutil
 import sys
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from asyncio_notes.engine.parent import TraceError, trace_script
 from asyncio_notes.engine.pool import CHILD_ENV
-from asyncio_notes.engine.trace import dumps, printed_lines
+from asyncio_notes.engine.trace import Trace, dumps, printed_lines
 from asyncio_notes.paths import GENERATED_DIR, REPO
 from asyncio_notes.render.class_diagram import render_class_diagram
-from asyncio_notes.render.output import diagram_block, output_text, timeline_block
+from asyncio_notes.render.output import (
+    diagram_block,
+    output_text,
+    shown_stderr,
+    timeline_block,
+)
 from asyncio_notes.sitebuild.catalog import (
+    ExpectedLine,
     example_files,
     expected_output,
+    expected_stderr,
     relative,
 )
 from asyncio_notes.sitebuild.legend import write_legends
+from asyncio_notes.sitebuild.lock import build_lock
 from asyncio_notes.sitebuild.tabs import write_tabs
 
 OUT_DIR = GENERATED_DIR
@@ -95,11 +107,16 @@ def example_out_dir(example: Path) -> Path:
     return OUT_DIR / example.parent.name / example.stem
 
 
-def _check_transcript(example: Path, printed: list[str]) -> None:
-    """Fail with a diff naming the file and line when the run differs from the `#>` comments."""
-    expected = expected_output(example)
+def _check_transcript(
+    example: Path, printed: list[str], read: Callable[[Path], list[ExpectedLine]] = expected_output
+) -> None:
+    """Fail with a diff naming the file and line when the run differs from the `#>` comments
+    (`read=expected_stderr`: what it shows of stderr, from the `#!` comments)."""
+    expected = read(example)
     if [e.text for e in expected] == printed:
         return
+    what = "prints something" if read is expected_output else "writes something to stderr"
+    mark = "#>" if read is expected_output else "#!"
     where = (
         expected[0].lineno if expected else len(example.read_text(encoding="utf-8").splitlines())
     )
@@ -113,38 +130,70 @@ def _check_transcript(example: Path, printed: list[str]) -> None:
             where = expected[common].lineno
     diff = "\n".join(
         difflib.unified_diff(
-            [e.text for e in expected], printed, "#> comments", "actual run", lineterm=""
+            [e.text for e in expected], printed, f"{mark} comments", "actual run", lineterm=""
         )
     )
     raise GenerationError(
-        f"{relative(example)}:{where}: the example prints something other than its #> comments.\n"
+        f"{relative(example)}:{where}: the example {what} other than its {mark} comments.\n"
         f"{diff}\nIf the new output is right, run `make update-examples` to rewrite the comments."
     )
 
 
-def generate_example(example: Path, *, force: bool = False) -> bool:
-    """Write the generated files for one example; return True if it was (re)run."""
-    out = example_out_dir(example)
+@dataclass(frozen=True)
+class _Run:
+    example: Path
+    key: str
+    trace: Trace
+
+
+def _run(example: Path, *, force: bool = False) -> _Run | None:
+    """Trace one example and check what its page will show; None when its cached run stands."""
     key = _digest([*example_inputs(example), *_generator_sources()], _environment())
-    stamp = out / "inputs.sha256"
+    stamp = example_out_dir(example) / "inputs.sha256"
     if not force and stamp.exists() and stamp.read_text() == key:
-        return False
+        return None
     try:
         trace = trace_script(example, root=REPO, raise_limits=_NO_RAISING)
     except TraceError as exc:
         raise GenerationError(str(exc)) from None
-    printed = printed_lines(trace)
-    _check_transcript(example, printed)
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
-    (out / "trace.json").write_text(dumps(trace) + "\n", encoding="utf-8")
-    (out / "output.txt").write_text(
-        output_text(relative(example), printed, trace["stderr"]), encoding="utf-8"
-    )
-    (out / "timeline.md").write_text(timeline_block(trace), encoding="utf-8")
-    stamp.write_text(key)  # last: a half-written directory is never mistaken for a cached one
-    return True
+    _check_transcript(example, printed_lines(trace))
+    # The Output tab shows stderr too: it is checked like the printed lines, never published raw.
+    _check_transcript(example, shown_stderr(trace["stderr"]), expected_stderr)
+    return _Run(example, key, trace)
+
+
+def _write(path: Path, text: str) -> None:
+    """Through a temporary file and a rename: a concurrent reader sees the old file or the new."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_text(text, encoding="utf-8", newline="\n")
+    os.replace(tmp, path)
+
+
+def _write_run(run: _Run) -> None:
+    out = example_out_dir(run.example)
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = out / "inputs.sha256"
+    stamp.unlink(missing_ok=True)  # first: a half-written directory is never taken as cached
+    printed = printed_lines(run.trace)
+    files = {
+        "trace.json": dumps(run.trace) + "\n",
+        "output.txt": output_text(relative(run.example), printed, run.trace["stderr"]),
+        "timeline.md": timeline_block(run.trace),
+    }
+    for name, text in files.items():
+        _write(out / name, text)
+    for old in out.iterdir():
+        if old.name not in files:
+            shutil.rmtree(old) if old.is_dir() else old.unlink()
+    _write(stamp, run.key)
+
+
+def generate_example(example: Path, *, force: bool = False) -> bool:
+    """Write the generated files for one example; return True if it was (re)run."""
+    run = _run(example, force=force)
+    if run is not None:
+        _write_run(run)
+    return run is not None
 
 
 def generate_diagrams() -> None:
@@ -164,29 +213,62 @@ def _remove_stale(examples: list[Path]) -> None:
                 shutil.rmtree(out)
 
 
+# What the build reads: no example may change it while it runs (checked before and after).
+_SOURCES = ("docs", "examples", "overrides", "asyncio_notes", "mkdocs.yml", "mkdocs.en.yml")
+
+
+def _tree_state() -> dict[str, tuple[int, int, int]]:
+    """Every file the build reads (and build/generated/), by its size, mtime and inode."""
+    state = {}
+    for top in [*(REPO / name for name in _SOURCES), OUT_DIR]:
+        paths = [top] if top.is_file() else top.rglob("*") if top.is_dir() else []
+        for path in paths:
+            if "__pycache__" in path.parts or not path.is_file() or path.is_symlink():
+                continue
+            st = path.lstat()
+            state[relative(path)] = (st.st_size, st.st_mtime_ns, st.st_ino)
+    return state
+
+
+def _changed(before: dict, after: dict) -> list[str]:
+    return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+
+
 def generate_all(*, force: bool = False, jobs: int = 2) -> list[Path]:
-    """Generate everything; return the examples that were re-run. Collects every failure."""
-    examples = example_files()
-    _remove_stale(examples)
-    errors: list[str] = []
-    rerun: list[Path] = []
+    """Generate everything; return the examples that were re-run. Collects every failure.
+    Every example is traced first and its output checked; then the tree the build reads must
+    be as it was before, or nothing is written (an example may not change the build's sources)."""
+    with build_lock():
+        examples = example_files()
+        _remove_stale(examples)
+        errors: list[str] = []
+        runs: list[_Run] = []
+        before = _tree_state()
 
-    def one(example: Path) -> None:
-        try:
-            if generate_example(example, force=force):
-                rerun.append(example)
-        except GenerationError as exc:
-            errors.append(str(exc))
+        def one(example: Path) -> None:
+            try:
+                if (run := _run(example, force=force)) is not None:
+                    runs.append(run)
+            except GenerationError as exc:
+                errors.append(str(exc))
 
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        list(pool.map(one, examples))
-    for example in examples:
-        write_tabs(example)  # after: a re-run example's directory was emptied
-    generate_diagrams()
-    write_legends(OUT_DIR)
-    if errors:
-        raise GenerationError("\n\n".join(sorted(errors)))
-    return sorted(rerun)
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            list(pool.map(one, examples))
+        if changed := _changed(before, _tree_state()):
+            raise GenerationError(
+                "these files changed while the examples ran, so nothing was published: "
+                f"{', '.join(changed)}. An example may not write into the repository: write "
+                "into its working directory (a temporary folder), or print instead."
+            )
+        for run in runs:
+            _write_run(run)
+        for example in examples:
+            write_tabs(example)  # after: they size their fences to the example and its output
+        generate_diagrams()
+        write_legends(OUT_DIR)
+        if errors:
+            raise GenerationError("\n\n".join(sorted(errors)))
+        return sorted(run.example for run in runs)
 
 
 def main() -> int:

@@ -19,6 +19,18 @@ ALLOWED = tuple(f"{d.relative_to(REPO).as_posix()}/" for d in (EXAMPLES_DIR, GEN
 _WHERE = "pages may include only files under examples/ and build/generated/"
 
 
+def outside_links(docs_dir: Path, paths: list[Path]) -> list[str]:
+    """The files of a site's docs folder that are links (or in linked folders) leading out of
+    it: MkDocs follows them and would publish whatever they point at."""
+    docs = docs_dir.resolve()
+    return [
+        f"{path.as_posix()} is a link to {path.resolve()}, outside {docs_dir.as_posix()}; put "
+        f"the file itself in the docs folder, or include it from examples/"
+        for path in paths
+        if not path.resolve().is_relative_to(docs)
+    ]
+
+
 def include_problems(
     name: str, text: str, *, generated: bool = True, root: Path = REPO
 ) -> list[str]:

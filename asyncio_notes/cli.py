@@ -13,7 +13,9 @@ timeline into a Markdown page with a Mermaid fence, or into any Mermaid editor.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from asyncio_notes.engine.parent import TraceError, trace_script
@@ -46,8 +48,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _terminated(signum: int, frame: object) -> None:
+    # Unwind as Ctrl-C does: the child is killed and the trace's temporary folder removed.
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminated)
     try:
         trace = trace_script(
             args.script,

@@ -53,6 +53,8 @@ def trace_script(
     root = Path(root or Path.cwd()).resolve()
     script = Path(script).resolve()
     name = display_path(script, root)
+    if script.is_dir():
+        raise TraceError(f"{name} is a directory, not a script: name a .py file in it")
     if not script.is_file():
         raise TraceError(f"{name}: no such file")
     with tempfile.TemporaryDirectory(prefix="trace-") as tmp:

@@ -40,11 +40,14 @@ def tabs_target(example: str, lang: str, *, timeline: bool = True) -> str:
     return f"build/generated/{path.parent.name}/{path.stem}/{kind}.{lang}.md"
 
 
-def _fence(path: Path) -> str:
-    """A fence no line of the file can close: longer than its longest run of backticks."""
-    text = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
+def fence_for(text: str) -> str:
+    """A fence no line of `text` can close: longer than its longest run of backticks."""
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     return "`" * max(3, longest + 1)
+
+
+def _fence(path: Path) -> str:
+    return fence_for(path.read_text(encoding="utf-8", errors="replace") if path.is_file() else "")
 
 
 def tabs_snippet(target: str, root: Path = REPO) -> str | None:

@@ -73,12 +73,21 @@ def test_a_link_out_of_examples_is_refused(root: Path, outside: str) -> None:
 
 
 def test_nested_includes_are_checked_and_name_the_chain(root: Path) -> None:
-    snippet = root / "build" / "generated" / "ch02" / "x" / "code.md"
+    snippet = root / "build" / "generated" / "ch02" / "x" / "tabs.en.md"
     snippet.write_text('```python\n--8<-- "examples/ch02/x.py"\n```\n', encoding="utf-8")
-    assert problems(root, "build/generated/ch02/x/code.md") == []
+    assert problems(root, "build/generated/ch02/x/tabs.en.md") == []
     snippet.write_text('x\n--8<-- ".git/config"\n', encoding="utf-8")
-    (found,) = problems(root, "build/generated/ch02/x/code.md")
-    assert found.startswith("build/generated/ch02/x/code.md:2 (included from docs/en/p.md)")
+    (found,) = problems(root, "build/generated/ch02/x/tabs.en.md")
+    assert found.startswith("build/generated/ch02/x/tabs.en.md:2 (included from docs/en/p.md)")
+
+
+def test_an_include_line_inside_an_example_or_its_output_is_content(root: Path) -> None:
+    """pymdownx shows it as text (safe_snippets.py), so it is not refused as an include."""
+    out = root / "build" / "generated" / "ch02" / "x" / "output.txt"
+    out.write_text('$ python x.py\n--8<-- ".git/config"\n', encoding="utf-8")
+    (root / "examples" / "ch02" / "x.py").write_text('s = """\n--8<-- ".git/config"\n"""\n')
+    assert problems(root, "build/generated/ch02/x/output.txt") == []
+    assert problems(root, "examples/ch02/x.py") == []
 
 
 def test_block_form_and_unreadable_include_lines_are_checked(root: Path) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from asyncio_notes.paths import EXAMPLES_DIR, GENERATED_DIR, REPO
 from asyncio_notes.sitebuild import markdown_source as md
+from asyncio_notes.sitebuild.safe_snippets import expands
 
 # Repository-relative, as pages name them.
 ALLOWED = tuple(f"{d.relative_to(REPO).as_posix()}/" for d in (EXAMPLES_DIR, GENERATED_DIR))
@@ -55,7 +56,7 @@ def _check(name: str, text: str, generated: bool, stack: tuple[str, ...], root: 
         problem, path = _check_target(include.target, generated, root)
         if problem:
             problems.append(f"{where}: includes {include.target!r}: {problem}")
-        elif path is not None and path.as_posix() not in stack:
+        elif path is not None and path.as_posix() not in stack and expands(path):
             nested = (root / path).read_text(encoding="utf-8", errors="replace")
             problems += _check(path.as_posix(), nested, generated, (*stack, path.as_posix()), root)
     return problems

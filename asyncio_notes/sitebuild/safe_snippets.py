@@ -23,6 +23,12 @@ _TABS = re.compile(r"(^|/)build/generated/ch\d\d/[A-Za-z0-9_]+/(tabs|code-output
 _SECTION_COMMENT = re.compile(r"^[ \t]*#[ \t]*$")
 
 
+def expands(path: str | os.PathLike[str]) -> bool:
+    """The included file's own includes are meant: a generated tabs snippet (sitebuild/tabs.py).
+    Any other file is content, and its `--8<--` lines are shown as they are."""
+    return bool(_TABS.search(Path(path).as_posix()))
+
+
 def _under(path: str, folder: str) -> bool:
     return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(folder))
 
@@ -43,18 +49,21 @@ class SafeSnippetPreprocessor(SnippetPreprocessor):
         return found
 
     def process_snippet_lines(self, lines: list[str], target: dict) -> list[str]:
-        if target.get("is_url") or _TABS.search(Path(target["snippet"]).as_posix()):
+        if target.get("is_url") or expands(target["snippet"]):
             return lines
         example = any(_under(target["snippet"], os.path.join(b, ROOTS[0])) for b in self.base_path)
-        return [self._escape(line, keep_sections=example) for line in lines]
+        # In a section's lines pymdownx leaves section markers alone; in a whole file it removes
+        # them, which an example's own `# --8<-- [start:name]` comments are meant for.
+        sections = target["section"] is None
+        return [self._escape(line, sections, keep=example) for line in lines]
 
-    def _escape(self, line: str, *, keep_sections: bool) -> str:
+    def _escape(self, line: str, sections: bool, *, keep: bool) -> str:
         """The line as pymdownx shows it after removing one `;` from escaped notation."""
         found = self.RE_ALL_SNIPPETS.match(line)
         if found:
             return found["space"] + ";" + line[len(found["space"]) :]
-        section = self.match_section(line)
-        if section and not (keep_sections and _SECTION_COMMENT.match(section["pre"])):
+        section = self.match_section(line) if sections else None
+        if section and not (keep and _SECTION_COMMENT.match(section["pre"])):
             at = section.start("escape")
             return line[:at] + ";" + line[at:]
         return line

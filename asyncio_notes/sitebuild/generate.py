@@ -19,12 +19,14 @@ Usage: python -m asyncio_notes.sitebuild.generate [--force]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import hashlib
 import json
 import os
 import shutil
 import sys
+import sysconfig
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -214,24 +216,42 @@ def _remove_stale(examples: list[Path]) -> None:
 
 
 # What the build reads: no example may change it while it runs (checked before and after).
-_SOURCES = ("docs", "examples", "overrides", "asyncio_notes", "mkdocs.yml", "mkdocs.en.yml")
+# The installed packages too (.venv): the next language's build would import them.
+_SOURCES = (
+    "docs",
+    "examples",
+    "overrides",
+    "asyncio_notes",
+    "mkdocs.yml",
+    "mkdocs.en.yml",
+    ".cache",  # mkdocs-jupyter's converted notebooks
+)
+
+
+def _watched() -> list[Path]:
+    packages = {sysconfig.get_paths()[k] for k in ("purelib", "platlib")}
+    return [*(REPO / name for name in _SOURCES), OUT_DIR, *map(Path, sorted(packages))]
 
 
 def _tree_state() -> dict[str, tuple[int, int, int]]:
     """Every file the build reads (and build/generated/), by its size, mtime and inode."""
     state = {}
-    for top in [*(REPO / name for name in _SOURCES), OUT_DIR]:
-        paths = [top] if top.is_file() else top.rglob("*") if top.is_dir() else []
-        for path in paths:
-            if "__pycache__" in path.parts or not path.is_file() or path.is_symlink():
-                continue
-            st = path.lstat()
-            state[relative(path)] = (st.st_size, st.st_mtime_ns, st.st_ino)
+    for top in _watched():
+        if top.is_file():
+            st = top.lstat()
+            state[str(top)] = (st.st_size, st.st_mtime_ns, st.st_ino)
+        for folder, dirs, files in os.walk(top):
+            dirs[:] = [d for d in dirs if d != "__pycache__"]
+            for name in files:
+                with contextlib.suppress(OSError):
+                    st = os.lstat(path := os.path.join(folder, name))
+                    state[path] = (st.st_size, st.st_mtime_ns, st.st_ino)
     return state
 
 
 def _changed(before: dict, after: dict) -> list[str]:
-    return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    changed = (k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    return sorted(relative(Path(k)) for k in changed)
 
 
 def generate_all(*, force: bool = False, jobs: int = 2) -> list[Path]:

@@ -198,3 +198,38 @@ def test_sigterm_to_the_tracer_ends_its_child_and_removes_its_folder(tmp_path: P
         time.sleep(0.05)
     assert not live(pid), "the traced script outlived its tracer"
     assert list(temp.iterdir()) == [], "a trace folder was left behind"
+
+
+def test_a_killed_tracer_leaves_no_process(tmp_path: Path) -> None:
+    """SIGKILL to the build (or any caller): its fork server sees its input close and ends every
+    process of every trace, detached ones too."""
+    marker = tmp_path / "pids"
+    script = tmp_path / "script.py"
+    script.write_text(
+        "import os\nimport subprocess\nfrom pathlib import Path\n\n"
+        "child = subprocess.Popen(['sleep', '30'], start_new_session=True)\n"
+        f"Path({str(marker)!r}).write_text(f'{{os.getpid()}} {{child.pid}}')\n"
+        "os.read(os.pipe()[0], 1)  # blocks\n",
+        encoding="utf-8",
+    )
+    caller = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; "
+            "from asyncio_notes.engine.parent import trace_script; "
+            "trace_script(Path(sys.argv[1]), timeout=60)",
+            str(script),
+        ]
+    )
+    deadline = time.monotonic() + 20
+    while not marker.exists() or " " not in marker.read_text():
+        assert time.monotonic() < deadline and caller.poll() is None, "the script never started"
+        time.sleep(0.05)
+    pids = [int(p) for p in marker.read_text().split()]
+    caller.kill()
+    caller.wait()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(map(live, pids)):
+        time.sleep(0.05)
+    assert [pid for pid in pids if live(pid)] == []

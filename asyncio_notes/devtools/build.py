@@ -2,7 +2,9 @@
 
 Both are built into a temporary folder beside site/, which replaces site/ only once both
 languages have succeeded: a failed build (a broken include, a failing example) leaves the
-previous site as it was. devtools/serve.py and the tests' build fixture use the same function.
+previous site as it was. Builds into one folder take turns (a lock on the folder), and each
+removes the temporary folders a killed build left. devtools/serve.py and the tests' build
+fixture use the same function.
 Usage: python -m asyncio_notes.devtools.build [--site-dir site]   (SITE_URL sets the address)
 """
 

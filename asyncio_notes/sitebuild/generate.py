@@ -8,11 +8,15 @@ For each example `examples/chNN/NAME.py` this writes `build/generated/chNN/NAME/
 and `build/generated/diagrams/task_future_coroutine.md`, a class diagram of asyncio's classes, and
 `build/generated/legend/<lang>.md`, the timelines' legend (legend.py).
 
-The printed lines must equal the example's `#>` comments (checked by pytest-examples), so the page
-can never show output the tests did not check. An example is not re-run while its key hashes the
-same: every file in the example's folder, the interpreter's full version, the tracer's fixed
-environment, and the engine, renderer and generator sources. The tabs snippets are checked on
-every run, cached or not, and written when they differ.
+The printed lines must equal the example's `#>` comments (checked by pytest-examples), and what
+the Output tab shows of stderr its `#!` comments, so the page can never show output the tests did
+not check. Every example is traced before anything is written, and nothing is written if a file
+the build reads changed meanwhile (an example wrote into the repository).
+An example is not re-run while its key hashes the same: every file in the example's folder, the
+interpreter's full version, the tracer's fixed environment, and the engine, renderer and generator
+sources. The tabs snippets are checked on every run, cached or not, and written when they differ.
+One generation at a time per checkout (lock.py); files are replaced by renames, so a reader never
+sees one half-written.
 Usage: python -m asyncio_notes.sitebuild.generate [--force]
 """
 

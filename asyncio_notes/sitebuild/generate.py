@@ -31,7 +31,6 @@ import os
 import shutil
 import sys
 import sysconfig
-import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -56,7 +55,7 @@ from asyncio_notes.sitebuild.catalog import (
     relative,
 )
 from asyncio_notes.sitebuild.legend import write_legends
-from asyncio_notes.sitebuild.lock import build_lock
+from asyncio_notes.sitebuild.lock import build_lock, replace_text
 from asyncio_notes.sitebuild.tabs import write_tabs
 
 OUT_DIR = GENERATED_DIR
@@ -168,13 +167,6 @@ def _run(example: Path, *, force: bool = False) -> _Run | None:
     return _Run(example, key, trace)
 
 
-def _write(path: Path, text: str) -> None:
-    """Through a temporary file and a rename: a concurrent reader sees the old file or the new."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_text(text, encoding="utf-8", newline="\n")
-    os.replace(tmp, path)
-
-
 def _write_run(run: _Run) -> None:
     out = example_out_dir(run.example)
     out.mkdir(parents=True, exist_ok=True)
@@ -187,11 +179,11 @@ def _write_run(run: _Run) -> None:
         "timeline.md": timeline_block(run.trace),
     }
     for name, text in files.items():
-        _write(out / name, text)
+        replace_text(out / name, text)
     for old in out.iterdir():
         if old.name not in files:
             shutil.rmtree(old) if old.is_dir() else old.unlink()
-    _write(stamp, run.key)
+    replace_text(stamp, run.key)
 
 
 def generate_example(example: Path, *, force: bool = False) -> bool:
@@ -207,7 +199,7 @@ def generate_diagrams() -> None:
     text = diagram_block(render_class_diagram())
     if not out.exists() or out.read_text(encoding="utf-8") != text:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
+        replace_text(out, text)
 
 
 def _remove_stale(examples: list[Path]) -> None:

@@ -12,6 +12,7 @@ import contextlib
 import os
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 from asyncio_notes.paths import GENERATED_DIR
 
@@ -50,6 +51,14 @@ def release() -> None:
         os.close(_fd)  # closing the last descriptor drops the flock
         _fd = None
     _guard.release()
+
+
+def replace_text(path: Path, text: str) -> None:
+    """Write through a temporary file and a rename: a concurrent reader (a test, a build in
+    another checkout's process) sees the old file or the new one, never half of one."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_text(text, encoding="utf-8", newline="\n")
+    os.replace(tmp, path)
 
 
 @contextlib.contextmanager

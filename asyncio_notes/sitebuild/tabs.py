@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from asyncio_notes.paths import GENERATED_DIR, REPO
+from asyncio_notes.sitebuild.lock import replace_text
 
 LABELS = {
     "zh": {"code": "代码", "output": "输出", "timeline": "时间线"},
@@ -83,4 +84,4 @@ def write_tabs(example: Path) -> None:
             assert text is not None and out.is_relative_to(GENERATED_DIR)
             if not out.exists() or out.read_text(encoding="utf-8") != text:
                 out.parent.mkdir(parents=True, exist_ok=True)
-                out.write_text(text, encoding="utf-8", newline="\n")
+                replace_text(out, text)

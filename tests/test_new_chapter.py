@@ -179,6 +179,7 @@ BAD_ARGUMENTS = {
     "markup in a title": (("03", "<script>alert(1)</script>", "Tasks"), "contains < >"),
     "a link in a title": (("03", "中文标题", "[x](javascript:alert(1))"), "contains [ ]"),
     "an entity in a title": (("03", "中文标题", "a &lt;b"), "contains &"),
+    "a quote in a title": (("03", '中文"标题', "Tasks"), 'contains "'),
 }
 
 

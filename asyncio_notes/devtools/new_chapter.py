@@ -62,7 +62,7 @@ from asyncio_notes.sitebuild.catalog import expected_output
 CONFIGS = {"zh": REPO / "mkdocs.yml", "en": REPO / "mkdocs.en.yml"}
 
 _NOTEBOOK_PATH = re.compile(r"^ch\d{2}/notebook\.ipynb$")
-_MARKUP = "<>&`[]\\\""  # and a double quote: the title also reaches HTML attributes
+_MARKUP = '<>&`[]\\"'  # and a double quote: the title also reaches HTML attributes
 
 
 # --- checking the arguments -------------------------------------------------------------------

@@ -4,9 +4,13 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import shutil
+import subprocess
+import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -101,3 +105,32 @@ def test_concurrent_builds_both_succeed(site: Path) -> None:
         assert results == ["zh\nen", "zh\nen"]
         assert snapshot(site) == {"en/index.html": "new en", "index.html": "new zh"}
         assert sorted(p.name for p in site.parent.iterdir()) == ["site"]
+
+
+def _children(pid: int) -> list[int]:
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+@pytest.mark.slow  # starts a real build
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc")
+def test_sigterm_ends_the_build_with_its_mkdocs_and_temporary_folder(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    build = subprocess.Popen(
+        [sys.executable, "-m", "asyncio_notes.devtools.build", "--site-dir", str(site)],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while not (_children(build.pid) and list(tmp_path.glob(".site.building-*"))):
+        assert time.monotonic() < deadline and build.poll() is None, "no build started"
+        time.sleep(0.05)
+    mkdocs = _children(build.pid)
+    build.terminate()
+    assert build.wait(timeout=20) != 0
+    for pid in mkdocs:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # not ours: only a zombie of the build would remain
+        stat = Path(f"/proc/{pid}/stat")
+        assert not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] in "ZX"
+    assert list(tmp_path.iterdir()) == []

@@ -14,6 +14,7 @@ import argparse
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -118,10 +119,16 @@ def _swap(new: Path, site_dir: Path, work: Path) -> None:
     new.rename(site_dir)
 
 
+def _terminated(signum: int, frame: object) -> None:
+    # Unwind as Ctrl-C does: MkDocs' process is killed and the temporary folder removed.
+    raise SystemExit(128 + signum)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--site-dir", type=Path, default=REPO / "site")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         log = build_site(args.site_dir)
     except BuildError as exc:

@@ -2,7 +2,9 @@
 
 Each child runs in its own process group, with a fixed, minimal environment (CHILD_ENV; HOME and
 the working directory are the trace's own temporary folder): once it has ended, whatever is left
-of the group (processes the script started and did not wait for) is killed.
+of the group (processes the script started and did not wait for) is killed. On Linux the fork
+server and each child are also child subreapers (see serve()), so processes that left the group
+(a new session, a double fork) are killed too, and a child dies with its server.
 
 Where os.fork exists, each interpreter gets one fork server that has imported asyncio and the
 engine once and forks a child per trace: a trace then costs a fork, not an interpreter start-up

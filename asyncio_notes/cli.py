@@ -13,12 +13,32 @@ timeline into a Markdown page with a Mermaid fence, or into any Mermaid editor.
 from __future__ import annotations
 
 import argparse
+import math
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from asyncio_notes.engine.parent import TraceError, trace_script
 from asyncio_notes.engine.trace import dumps
 from asyncio_notes.render.gantt import render_gantt
+
+
+def _seconds(most: float):
+    """An argparse type: a finite number of seconds above 0, and at most `most`."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not 0 < value <= most:  # False for nan too
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a number of seconds above 0 and at most {most:g}"
+            )
+        return value
+
+    return parse
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -31,14 +51,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--real", action="store_true", help="use the real clock (slow)")
     parser.add_argument(
         "--time-limit",
-        type=float,
+        type=_seconds(1e9),  # virtual seconds: about 30 years
         default=3600.0,
         metavar="SECONDS",
         help="stop when virtual time passes this (default: %(default)s)",
     )
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=_seconds(86400.0),  # real seconds: a day
         default=30.0,
         metavar="SECONDS",
         help="stop after this much real time (default: %(default)s)",
@@ -46,8 +66,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _terminated(signum: int, frame: object) -> None:
+    # Unwind as Ctrl-C does: the child is killed and the trace's temporary folder removed.
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminated)
     try:
         trace = trace_script(
             args.script,

@@ -18,7 +18,14 @@ from asyncio_notes.engine.loop import installed
 from asyncio_notes.engine.parent import trace_script
 from asyncio_notes.engine.trace import printed_lines
 from asyncio_notes.paths import REPO
-from asyncio_notes.sitebuild.catalog import HELPER_MODULES, example_files, relative
+from asyncio_notes.render.output import shown_stderr
+from asyncio_notes.sitebuild.catalog import (
+    HELPER_MODULES,
+    example_files,
+    expected_stderr,
+    relative,
+    with_stderr_comments,
+)
 from tests.pytest_examples_adapter import as_the_build_runs, chronological_prints, example_failure
 
 EXAMPLES = example_files()
@@ -61,6 +68,17 @@ def run_example(eval_example: EvalExample, path: Path, root: Path) -> None:
                 f"(run it with: python {relative(path)}).\n{example_failure(exc, path)}",
                 pytrace=False,
             )
+    # What the Output tab shows of stderr: `#!` comments, written and checked from the build's run.
+    shown = shown_stderr(trace_script(path, root=root)["stderr"])
+    text = path.read_text(encoding="utf-8")
+    if eval_example.update_examples:
+        if with_stderr_comments(text, shown) != text:
+            path.write_text(with_stderr_comments(text, shown), encoding="utf-8")
+    else:
+        assert [e.text for e in expected_stderr(path)] == shown, (
+            f"{relative(path)} writes to stderr other than its #! comments; if that is right, "
+            "run `make update-examples`"
+        )
 
 
 def test_examples_found() -> None:

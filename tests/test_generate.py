@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -79,6 +80,26 @@ def test_an_example_that_raises_fails_generation_naming_it(out_dir: Path, tmp_pa
         generate.generate_example(bad)
 
 
+def test_stderr_is_published_only_as_checked_by_its_comments(out_dir: Path, tmp_path: Path) -> None:
+    example = tmp_path / "examples" / "ch09" / "leak.py"
+    example.parent.mkdir(parents=True)
+    source = "import sys\n\nprint('hi')\nsys.stderr.write('SECRET\\n')\n#> hi\n"
+    example.write_text(source, encoding="utf-8")
+    with pytest.raises(generate.GenerationError) as failure:
+        generate.generate_example(example)
+    message = str(failure.value)
+    assert "leak.py:5: the example writes something to stderr other than its #! comments" in message
+    assert "+SECRET" in message and "make update-examples" in message
+    assert not (out_dir / "ch09").exists()
+    example.write_text(source + "#! SECRET\n", encoding="utf-8")
+    assert generate.generate_example(example) is True
+    assert (
+        (out_dir / "ch09" / "leak" / "output.txt")
+        .read_text(encoding="utf-8")
+        .endswith("hi\n[stderr]\nSECRET\n")
+    )
+
+
 @pytest.fixture
 def chapter(tmp_path: Path) -> Path:
     chapter = tmp_path / "examples" / "ch02"
@@ -132,3 +153,31 @@ def test_an_example_runs_in_a_fixed_environment_and_writes_nowhere_that_stays(
     assert outputs == {("True True",)}
     left = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
     assert left == ["examples/ch09/writer.py"]
+
+
+PAGE_WRITER = """\
+from pathlib import Path
+
+page = Path(__file__).resolve().parents[2] / "docs" / "en" / "injected.md"
+page.write_text("# injected")
+print("done")
+#> done
+"""
+
+
+def test_an_example_that_changes_the_builds_sources_publishes_nothing(
+    out_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "repo"
+    example = root / "examples" / "ch09" / "writer.py"
+    example.parent.mkdir(parents=True)
+    (root / "docs" / "en").mkdir(parents=True)
+    example.write_text(PAGE_WRITER, encoding="utf-8")
+    monkeypatch.setattr(generate, "REPO", root)
+    monkeypatch.setattr(generate, "example_files", lambda: [example])
+    monkeypatch.setattr(generate, "relative", lambda p: Path(os.path.relpath(p, root)).as_posix())
+    with pytest.raises(generate.GenerationError) as failure:
+        generate.generate_all()
+    assert "docs/en/injected.md" in str(failure.value)
+    assert "An example may not write into the repository" in str(failure.value)
+    assert not (out_dir / "ch09").exists()

@@ -73,16 +73,25 @@ def test_a_link_out_of_examples_is_refused(root: Path, outside: str) -> None:
 
 
 def test_nested_includes_are_checked_and_name_the_chain(root: Path) -> None:
-    snippet = root / "build" / "generated" / "ch02" / "x" / "code.md"
+    snippet = root / "build" / "generated" / "ch02" / "x" / "tabs.en.md"
     snippet.write_text('```python\n--8<-- "examples/ch02/x.py"\n```\n', encoding="utf-8")
-    assert problems(root, "build/generated/ch02/x/code.md") == []
+    assert problems(root, "build/generated/ch02/x/tabs.en.md") == []
     snippet.write_text('x\n--8<-- ".git/config"\n', encoding="utf-8")
-    (found,) = problems(root, "build/generated/ch02/x/code.md")
-    assert found.startswith("build/generated/ch02/x/code.md:2 (included from docs/en/p.md)")
+    (found,) = problems(root, "build/generated/ch02/x/tabs.en.md")
+    assert found.startswith("build/generated/ch02/x/tabs.en.md:2 (included from docs/en/p.md)")
+
+
+def test_an_include_line_inside_an_example_or_its_output_is_content(root: Path) -> None:
+    """pymdownx shows it as text (safe_snippets.py), so it is not refused as an include."""
+    out = root / "build" / "generated" / "ch02" / "x" / "output.txt"
+    out.write_text('$ python x.py\n--8<-- ".git/config"\n', encoding="utf-8")
+    (root / "examples" / "ch02" / "x.py").write_text('s = """\n--8<-- ".git/config"\n"""\n')
+    assert problems(root, "build/generated/ch02/x/output.txt") == []
+    assert problems(root, "examples/ch02/x.py") == []
 
 
 def test_block_form_and_unreadable_include_lines_are_checked(root: Path) -> None:
-    page = '# T\n\n--8<--\nexamples/ch02/x.py\n.git/config\n--8<--\n\n--8<-- "a\'b"\n'
+    page = '# T\n\n--8<--\nexamples/ch02/x.py\n.git/config\n--8<--\n\n--8<-- "a\n'
     found = include_problems("docs/en/p.md", page, root=root)
     assert found[0].startswith("docs/en/p.md:5: includes '.git/config'")
     assert found[1].startswith("docs/en/p.md:8: ") and "cannot be checked" in found[1]
@@ -153,3 +162,37 @@ def test_a_missing_include_names_page_line_and_fix(tmp_path: Path) -> None:
     assert proc.returncode != 0
     assert "index.md:7: includes 'examples/ch02/no_such.py'" in proc.stderr, proc.stderr
     assert "create the file or correct the path" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "\f--8<--\n--8<--\n.git/config\n--8<--\n",  # a form feed: no marker for pymdownx
+        "\v--8<--\n--8<--\n.git/config\n--8<--\n",
+        "-8<-\n\f.git/config\n-8<-\n",
+        'x\r--8<-- ".git/config"\n',  # a lone CR ends a line for Markdown
+    ],
+)
+def test_includes_are_read_as_pymdownx_reads_them(root: Path, page: str) -> None:
+    found = include_problems("docs/en/p.md", page, root=root)
+    assert any("'.git/config'" in f and "pages may include only files under" in f for f in found)
+
+
+@pytest.mark.slow  # a MkDocs build
+@pytest.mark.parametrize("linked", ["page", "folder"])
+def test_a_link_in_docs_leading_out_of_it_is_refused(tmp_path: Path, linked: str) -> None:
+    secret = tmp_path / "outside" / "secret.md"
+    secret.parent.mkdir()
+    secret.write_text("# Secret { #secret }\n\nSECRET\n", encoding="utf-8")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    if linked == "page":
+        (docs / "leak.md").symlink_to(secret)
+    else:
+        (docs / "leak").symlink_to(secret.parent, target_is_directory=True)
+    proc = build_docs(tmp_path, {"index.md": "---\ndescription: x\n---\n# Home { #home }\n"})
+    assert proc.returncode != 0
+    assert "is a link to" in proc.stderr and "outside" in proc.stderr, proc.stderr
+    site = tmp_path / "site"
+    published = [p.read_text(errors="replace") for p in site.rglob("*") if p.is_file()]
+    assert not any("SECRET" in text for text in published)

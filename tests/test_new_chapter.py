@@ -176,6 +176,10 @@ BAD_ARGUMENTS = {
     "empty Chinese title": (("03", "", "English title"), "the Chinese title is empty"),
     "blank English title": (("03", "中文标题", "  "), "the English title is empty"),
     "no English title": (("03", "中文标题"), "the following arguments are required: en_title"),
+    "markup in a title": (("03", "<script>alert(1)</script>", "Tasks"), "contains < >"),
+    "a link in a title": (("03", "中文标题", "[x](javascript:alert(1))"), "contains [ ]"),
+    "an entity in a title": (("03", "中文标题", "a &lt;b"), "contains &"),
+    "a quote in a title": (("03", '中文"标题', "Tasks"), 'contains "'),
 }
 
 
@@ -343,3 +347,27 @@ def test_full_width_digits_are_refused(small_repo: Path) -> None:
 
     with pytest.raises(UsageError, match="malformed"):
         new_chapter.plan("０３", "中文标题", "English title")
+
+
+def test_sigterm_undoes_the_scaffold_as_ctrl_c_does(
+    small_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import signal
+    import time
+
+    from asyncio_notes.devtools import new_chapter
+
+    before = snapshot(small_repo)
+
+    def run_example(p) -> None:
+        assert (small_repo / "examples" / "ch03" / "hello.py").exists()
+        os.kill(os.getpid(), signal.SIGTERM)  # as `kill PID` while the example runs
+        time.sleep(5)  # the handler interrupts this at once
+
+    monkeypatch.setattr(new_chapter, "_run_example", run_example)
+    old = signal.getsignal(signal.SIGTERM)
+    try:
+        assert new_chapter.main(["03", "中文标题", "English title"]) == 130
+    finally:
+        signal.signal(signal.SIGTERM, old)
+    assert snapshot(small_repo) == before

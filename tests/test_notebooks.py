@@ -262,3 +262,47 @@ def test_site_has_each_notebook_page_with_its_download(built_site, lang: str) ->
         assert toc and set(toc) <= ids, set(toc) - ids
         assert "<style" not in html
         assert len(gzip.compress(page.read_bytes())) < 40_000
+
+
+OWN_LOOP_WITH_FENCES = '''\
+import asyncio
+
+TEXT = """
+```
+<script>alert(1)</script>
+"""
+
+
+async def main():
+    print(TEXT)
+
+
+loop = asyncio.new_event_loop()
+loop.run_until_complete(main())
+'''
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_an_explained_example_stays_text_whatever_it_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    from markdown_it import MarkdownIt
+
+    from asyncio_notes.sitebuild import notebooks
+
+    example = tmp_path / "examples" / "ch09" / "fences.py"
+    example.parent.mkdir(parents=True)
+    printed = ["", "```", "<script>alert(1)</script>", "", ""]
+    example.write_text(
+        OWN_LOOP_WITH_FENCES + "".join(f"#> {line}".rstrip() + "\n" for line in printed),
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(notebooks, "REPO", tmp_path)
+    cell = notebooks._example_cell("examples/ch09/fences.py", lang)
+    assert cell.cell_type == "markdown"
+    fences = [t for t in MarkdownIt("commonmark").parse(cell.source) if t.type == "fence"]
+    assert [t.info for t in fences] == ["console", "python", "text"]
+    assert fences[1].content == OWN_LOOP_WITH_FENCES.rstrip() + "\n"
+    assert "<script>" in fences[2].content
+    html = MarkdownIt("commonmark").render(cell.source)
+    assert "<script>" not in html

@@ -4,13 +4,14 @@ and leaves no process behind (engine/loop.py, engine/clock.py, engine/pool.py)."
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from asyncio_notes.engine.parent import trace_script
+from asyncio_notes.engine.parent import TraceError, trace_script
 from asyncio_notes.engine.trace import printed_lines
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
@@ -61,11 +62,38 @@ child = subprocess.Popen(["sleep", "30"])
 print("pid", child.pid)
 print("started")
 """,
+    # Out of the trace's process group: a new session, and a daemon (forked twice).
+    "a new session": """\
+import subprocess
+
+child = subprocess.Popen(["sleep", "30"], start_new_session=True)
+print("pid", child.pid)
+print("started")
+""",
+    "a double-forked daemon": """\
+import os
+import time
+
+read, write = os.pipe()
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.write(write, str(os.getpid()).encode())
+        os.close(write)
+        while True:
+            time.sleep(1)
+    os._exit(0)
+os.close(write)
+print("pid", int(os.read(read, 20)))
+print("started")
+""",
 }
 EXPECTED = {
     "process pool": ["square 49"],
     "create_subprocess_exec": ["exit 0"],
     "subprocess.Popen": ["started"],
+    "a new session": ["started"],
+    "a double-forked daemon": ["started"],
 }
 
 
@@ -117,3 +145,94 @@ def test_a_script_that_starts_processes_is_traced_and_leaves_none(
         time.sleep(0.05)
     assert [pid for pid in pids if live(pid)] == [], "processes the script started outlived it"
     assert descendants(os.getpid()) - before == set()
+
+
+_WRITE_PID = "Path({!r}).write_text(str(os.getpid()))\n"
+
+
+def test_a_killed_fork_server_is_reported_and_takes_the_child_with_it(tmp_path: Path) -> None:
+    marker = tmp_path / "child.pid"
+    script = tmp_path / "script.py"
+    script.write_text(
+        f"import os\nfrom pathlib import Path\n\n{_WRITE_PID.format(str(marker))}"
+        "parent = Path(f'/proc/{os.getppid()}/cmdline').read_bytes()\n"
+        "if b'--serve' in parent:  # the fork server, never the test's own process\n"
+        "    os.kill(os.getppid(), 9)\n"
+        "os.read(os.pipe()[0], 1)  # blocks\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(TraceError, match="fork server ended while the script ran"):
+        trace_script(script, root=tmp_path, timeout=20)
+    pid = int(marker.read_text())
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and live(pid):
+        time.sleep(0.05)
+    assert not live(pid)
+    # The next trace starts a new server.
+    script.write_text("print('again')\n", encoding="utf-8")
+    assert printed_lines(trace_script(script, root=tmp_path)) == ["again"]
+
+
+def test_sigterm_to_the_tracer_ends_its_child_and_removes_its_folder(tmp_path: Path) -> None:
+    marker = tmp_path / "child.pid"
+    script = tmp_path / "script.py"
+    script.write_text(
+        f"import os\nfrom pathlib import Path\n\n{_WRITE_PID.format(str(marker))}"
+        "os.read(os.pipe()[0], 1)  # blocks\n",
+        encoding="utf-8",
+    )
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    tracer = subprocess.Popen(
+        [sys.executable, "-m", "asyncio_notes", str(script)],
+        env={**os.environ, "TMPDIR": str(temp)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 20
+    while not marker.exists() or not marker.read_text():
+        assert time.monotonic() < deadline and tracer.poll() is None, "the script never started"
+        time.sleep(0.05)
+    pid = int(marker.read_text())
+    tracer.terminate()
+    assert tracer.wait(timeout=10) != 0
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and live(pid):
+        time.sleep(0.05)
+    assert not live(pid), "the traced script outlived its tracer"
+    assert list(temp.iterdir()) == [], "a trace folder was left behind"
+
+
+def test_a_killed_tracer_leaves_no_process(tmp_path: Path) -> None:
+    """SIGKILL to the build (or any caller): its fork server sees its input close and ends every
+    process of every trace, detached ones too."""
+    marker = tmp_path / "pids"
+    script = tmp_path / "script.py"
+    script.write_text(
+        "import os\nimport subprocess\nfrom pathlib import Path\n\n"
+        "child = subprocess.Popen(['sleep', '30'], start_new_session=True)\n"
+        f"Path({str(marker)!r}).write_text(f'{{os.getpid()}} {{child.pid}}')\n"
+        "os.read(os.pipe()[0], 1)  # blocks\n",
+        encoding="utf-8",
+    )
+    caller = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; "
+            "from asyncio_notes.engine.parent import trace_script; "
+            "trace_script(Path(sys.argv[1]), timeout=60)",
+            str(script),
+        ]
+    )
+    deadline = time.monotonic() + 20
+    while not marker.exists() or " " not in marker.read_text():
+        assert time.monotonic() < deadline and caller.poll() is None, "the script never started"
+        time.sleep(0.05)
+    pids = [int(p) for p in marker.read_text().split()]
+    caller.kill()
+    caller.wait()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(map(live, pids)):
+        time.sleep(0.05)
+    assert [pid for pid in pids if live(pid)] == []

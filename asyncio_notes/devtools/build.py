@@ -2,22 +2,31 @@
 
 Both are built into a temporary folder beside site/, which replaces site/ only once both
 languages have succeeded: a failed build (a broken include, a failing example) leaves the
-previous site as it was. devtools/serve.py and the tests' build fixture use the same function.
+previous site as it was. Builds into one folder take turns (a lock on the folder), and each
+removes the temporary folders a killed build left. devtools/serve.py and the tests' build
+fixture use the same function.
 Usage: python -m asyncio_notes.devtools.build [--site-dir site]   (SITE_URL sets the address)
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from asyncio_notes.paths import REPO
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
 
 CONFIGS = {"zh": REPO / "mkdocs.yml", "en": REPO / "mkdocs.en.yml"}
 
@@ -62,6 +71,29 @@ def build_site(
     langs = [lang for lang in ("zh", "en") if lang in set(langs)]
     site_dir = Path(site_dir).absolute()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
+    with _site_lock(site_dir):
+        # Nobody else builds this site now: a building folder left is a killed build's.
+        for stale in site_dir.parent.glob(f".{site_dir.name}.building-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        return _build(site_dir, url, langs, builder)
+
+
+@contextlib.contextmanager
+def _site_lock(site_dir: Path) -> Iterator[None]:
+    """One build into `site_dir`'s folder at a time (a second waits): a lock on the folder
+    itself, which the system drops when its process dies, so a killed build never blocks."""
+    if fcntl is None:  # Windows
+        yield
+        return
+    fd = os.open(site_dir.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _build(site_dir: Path, url: str | None, langs: list[str], builder: Builder) -> str:
     work = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.building-", dir=site_dir.parent))
     try:
         new = work / "site"
@@ -87,10 +119,16 @@ def _swap(new: Path, site_dir: Path, work: Path) -> None:
     new.rename(site_dir)
 
 
+def _terminated(signum: int, frame: object) -> None:
+    # Unwind as Ctrl-C does: MkDocs' process is killed and the temporary folder removed.
+    raise SystemExit(128 + signum)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--site-dir", type=Path, default=REPO / "site")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         log = build_site(args.site_dir)
     except BuildError as exc:

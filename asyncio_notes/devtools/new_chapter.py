@@ -15,7 +15,7 @@ new_chapter_nav.py.
 
 Every argument is checked before anything is written: a bad one is reported on stderr with exit
 status 2 and nothing changes. If a step fails or is interrupted (Ctrl-C), everything written is
-removed again and the configs are restored.
+removed again and the configs are restored; SIGTERM does the same.
 """
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ from asyncio_notes.sitebuild.catalog import expected_output
 CONFIGS = {"zh": REPO / "mkdocs.yml", "en": REPO / "mkdocs.en.yml"}
 
 _NOTEBOOK_PATH = re.compile(r"^ch\d{2}/notebook\.ipynb$")
+_MARKUP = '<>&`[]\\"'  # and a double quote: the title also reaches HTML attributes
 
 
 # --- checking the arguments -------------------------------------------------------------------
@@ -84,6 +85,13 @@ def _check_title(raw: str, which: str) -> str:
         raise UsageError(
             f"the {which} title {raw!r} contains a line break, a control character or a brace; "
             "give it on one line, without { or }"
+        )
+    # The title reaches the nav and the H1 as written: markup there would be the page's HTML.
+    if found := sorted(set(title) & set(_MARKUP)):
+        raise UsageError(
+            f"the {which} title {raw!r} contains {' '.join(found)}, which the nav and the page "
+            f"would read as HTML or Markdown; write it in plain words, without any of "
+            f"{' '.join(_MARKUP)}"
         )
     return title
 
@@ -151,14 +159,20 @@ def _write(path: Path, text: str) -> None:
 
 @contextlib.contextmanager
 def _no_interrupts() -> Iterator[None]:
-    """Ctrl-C waits until the block is done (the undo must not be interrupted half-way)."""
-    main_thread = threading.current_thread() is threading.main_thread()
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main_thread else None
+    """Ctrl-C and SIGTERM wait until the block is done (the undo must not stop half-way)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        if main_thread:
-            signal.signal(signal.SIGINT, old)
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM undoes the scaffold as Ctrl-C does
 
 
 def _undo(p: Plan, created: list[Path]) -> None:
@@ -229,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"new_chapter.py: error: {exc}", file=sys.stderr)
         return 2
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         apply(p)
     except RuntimeError as exc:

@@ -15,6 +15,7 @@ import email.utils
 import functools
 import gzip
 import http.server
+import os
 import socket
 import threading
 from pathlib import Path
@@ -32,8 +33,15 @@ class PagesHandler(http.server.SimpleHTTPRequestHandler):
     COMPRESSED = (".html", ".css", ".js", ".mjs", ".json", ".svg", ".xml", ".txt", ".ipynb")
     cache: ClassVar[dict[Path, bytes]] = {}  # path -> gzip body; a served site does not change
 
+    LONGEST_NAME = 255  # bytes in one file name (NAME_MAX)
+    timeout = 10  # seconds an idle connection keeps its thread
+
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+    def _inside(self, path: Path) -> bool:
+        """The file, links followed, is in the served folder (GitHub Pages has no links)."""
+        return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(self.directory))
 
     def _send(self, status: int, path: Path) -> None:
         accepts = "gzip" in self.headers.get("Accept-Encoding", "")
@@ -69,12 +77,16 @@ class PagesHandler(http.server.SimpleHTTPRequestHandler):
 
     def do_GET(self) -> None:
         path = Path(self.translate_path(self.path))
-        if path.is_dir() and self.path.split("?")[0].endswith("/"):
-            path = path / "index.html"
-        if path.is_file():
-            return self._send(200, path)
-        if path.is_dir():
-            return super().do_GET()  # the redirect from /en to /en/
+        if any(len(part.encode()) > self.LONGEST_NAME for part in path.parts):
+            return self.send_error(414, "a name in the path is too long")
+        # Unreadable, or a link leading out of the site: answered as missing.
+        with contextlib.suppress(OSError):
+            if path.is_dir() and self.path.split("?")[0].endswith("/"):
+                path = path / "index.html"
+            if self._inside(path) and path.is_file():
+                return self._send(200, path)
+            if self._inside(path) and path.is_dir():
+                return super().do_GET()  # the redirect from /en to /en/
         not_found = Path(self.directory) / "404.html"
         if not_found.is_file():
             return self._send(404, not_found)
@@ -83,9 +95,33 @@ class PagesHandler(http.server.SimpleHTTPRequestHandler):
     do_HEAD = do_GET
 
 
+class BoundedServer(http.server.ThreadingHTTPServer):
+    """A thread per connection, but at most THREADS at once: more wait to be accepted."""
+
+    THREADS = 32
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.slots = threading.BoundedSemaphore(self.THREADS)
+
+    def process_request(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+        self.slots.acquire()
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
+
+
 def serve(root: Path, port: int) -> http.server.ThreadingHTTPServer:
     """Serve `root` at http://127.0.0.1:PORT/ from a daemon thread; `.shutdown()` stops it."""
     handler = functools.partial(PagesHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server = BoundedServer(("127.0.0.1", port), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server

@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 from asyncio_notes.engine.instrument import is_engine_file
-from asyncio_notes.engine.pool import run_child
+from asyncio_notes.engine.pool import ServerDied, run_child
 from asyncio_notes.engine.trace import Trace
 
 # Seconds the parent waits beyond `timeout` for the child to report where it was stuck.
@@ -53,6 +53,8 @@ def trace_script(
     root = Path(root or Path.cwd()).resolve()
     script = Path(script).resolve()
     name = display_path(script, root)
+    if script.is_dir():
+        raise TraceError(f"{name} is a directory, not a script: name a .py file in it")
     if not script.is_file():
         raise TraceError(f"{name}: no such file")
     with tempfile.TemporaryDirectory(prefix="trace-") as tmp:
@@ -73,6 +75,8 @@ def trace_script(
             status = run_child(python or sys.executable, args, files, limit, work)
         except OSError as exc:
             raise TraceError(f"{name}: cannot start the interpreter {python!r}: {exc}") from None
+        except ServerDied as exc:
+            raise TraceError(f"{name} was stopped: {exc} (killed?). Run it again.") from None
         found = {
             f: Path(path).read_text("utf-8", errors="replace")
             for f, path in files.items()

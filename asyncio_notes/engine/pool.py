@@ -2,7 +2,9 @@
 
 Each child runs in its own process group, with a fixed, minimal environment (CHILD_ENV; HOME and
 the working directory are the trace's own temporary folder): once it has ended, whatever is left
-of the group (processes the script started and did not wait for) is killed.
+of the group (processes the script started and did not wait for) is killed. On Linux the fork
+server and each child are also child subreapers (see serve()), so processes that left the group
+(a new session, a double fork) are killed too, and a child dies with its server.
 
 Where os.fork exists, each interpreter gets one fork server that has imported asyncio and the
 engine once and forks a child per trace: a trace then costs a fork, not an interpreter start-up
@@ -56,6 +58,58 @@ def child_env(home: Path | None = None) -> dict[str, str]:
     return env
 
 
+# prctl(2) options (linux/prctl.h).
+_PR_SET_PDEATHSIG = 1
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+def _prctl(option: int, value: int) -> bool:
+    """prctl(option, value) on Linux; False where there is none (the process groups remain)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes  # only here: the spawned child.py path never needs it
+
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _children() -> list[int]:
+    """This process's children (Linux: /proc)."""
+    me = os.getpid()
+    try:
+        return [int(p) for p in Path(f"/proc/{me}/task/{me}/children").read_text().split()]
+    except OSError:
+        pass
+    found = []
+    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else []:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            if (
+                entry.name.isdigit()
+                and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == me
+            ):
+                found.append(int(entry.name))
+    return found
+
+
+def _kill_children(keep: set[int]) -> None:
+    """Kill and reap every child but `keep`, and the children each leaves (a subreaper adopts
+    them): what a trace started and left running, however it detached (a new session, a
+    double fork)."""
+    for _ in range(1000):  # a fork bomb forks no faster than SIGKILL ends it
+        orphans = [pid for pid in _children() if pid not in keep]
+        if not orphans:
+            return
+        for pid in orphans:
+            _kill_group(pid)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        for pid in orphans:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+
+
 def _kill_group(pgid: int) -> None:
     """Kill what is left of a child's process group (nothing, usually)."""
     if hasattr(os, "killpg"):
@@ -101,6 +155,10 @@ def _spawn_child(
 
 class _ServerGone(Exception):
     """The fork server is not running (any more): spawn a fresh interpreter instead."""
+
+
+class ServerDied(RuntimeError):
+    """The fork server ended while a trace ran (killed?): its child was killed too."""
 
 
 class _ForkServer:
@@ -184,6 +242,9 @@ class _ForkServer:
             finally:
                 if pid not in self.exits and self.alive:
                     self.abandoned.add(pid)  # its exit, when it comes, is nobody's
+            if pid not in self.exits and not self.alive:
+                _kill_group(pid)  # it also dies with the server (PR_SET_PDEATHSIG)
+                raise ServerDied(f"the tracer's fork server ended while the script ran (pid {pid})")
             status = self.exits.pop(pid, None)
             return status if ended else None
 
@@ -209,7 +270,21 @@ def _fork_server(python: str) -> _ForkServer:
 
 
 def serve() -> None:
-    """The fork server's loop (see _ForkServer): fork a child per request, report its exit."""
+    """The fork server's loop (see _ForkServer): fork a child per request, report its exit.
+
+    It is a child subreaper, as each trace's child is: whatever a script starts and leaves
+    running is adopted by the trace's child and, once that has ended, by the server, which kills
+    it before it reports the exit. When the parent goes, every child goes with the server."""
+    _prctl(_PR_SET_CHILD_SUBREAPER, 1)
+    try:
+        _serve()
+    finally:
+        _kill_children(keep=set())
+
+
+def _serve() -> None:
+    traces: set[int] = set()
+    server = os.getpid()
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_write, False)
     signal.signal(signal.SIGCHLD, lambda *_: None)
@@ -234,14 +309,15 @@ def serve() -> None:
                     selector.close()
                     for fd in (wake_read, wake_write):
                         os.close(fd)
-                    _run_forked(json.loads(line))
+                    _run_forked(json.loads(line), server)
                 with contextlib.suppress(OSError):  # both sides, whichever runs first
                     os.setpgid(pid, pid)
+                traces.add(pid)
                 _answer({"started": pid, "id": json.loads(line)["id"]})
-        _reap_children()
+        _reap_children(traces)
 
 
-def _reap_children() -> None:
+def _reap_children(traces: set[int]) -> None:
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
@@ -249,7 +325,13 @@ def _reap_children() -> None:
             return
         if pid == 0:
             return
-        _kill_group(pid)  # before the answer: a trace is over once its processes are gone
+        if pid not in traces:
+            continue  # an adopted orphan that ended by itself
+        traces.discard(pid)
+        # Before the answer: a trace is over once its processes are gone. Its child adopted
+        # what the script left; with it gone, the server has adopted them.
+        _kill_group(pid)
+        _kill_children(keep=traces)
         _answer({"exited": pid, "status": os.waitstatus_to_exitcode(status)})
 
 
@@ -258,9 +340,14 @@ def _answer(message: dict[str, int]) -> None:
     sys.stdout.flush()
 
 
-def _run_forked(request: dict[str, Any]) -> None:
+def _run_forked(request: dict[str, Any], server: int) -> None:
     """In a forked child: take the example's stdin/stdout/stderr, trace it, exit as usual."""
     os.setpgid(0, 0)
+    # Die with the server; adopt what the script's processes leave behind (serve() kills it).
+    _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    _prctl(_PR_SET_CHILD_SUBREAPER, 1)
+    if os.getppid() != server:  # the server died before the line above
+        os._exit(1)
     signal.set_wakeup_fd(-1)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     os.environ.clear()

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import os
 import sys
 import threading
 import time
+import tokenize
 import traceback
 import types
 from pathlib import Path
@@ -65,7 +67,13 @@ def trace_result(
 
 def run_script(path: Path) -> dict[str, str] | None:
     """Run the script as __main__; report how it failed, printing its traceback as Python would."""
-    code = compile(path.read_bytes(), str(path), "exec")
+    try:
+        code = _compile(path)
+    except (SyntaxError, ValueError) as exc:
+        # As `python script.py` reports it: the file and line, no frames (none of them ran).
+        text = "".join(traceback.format_exception_only(type(exc), exc))
+        sys.stderr.write(text)
+        return {"kind": "exception", "type": type(exc).__name__, "detail": text}
     # Debug mode keeps this many frames of where coroutines and tasks were created; count ours
     # (all below the example's, and dropped from the output) so that the example's all stay.
     depth = asyncio.constants.DEBUG_STACK_DEPTH
@@ -82,6 +90,29 @@ def run_script(path: Path) -> dict[str, str] | None:
         asyncio.constants.DEBUG_STACK_DEPTH = depth
         if main is not None:
             sys.modules["__main__"] = main
+
+
+def _compile(path: Path) -> types.CodeType:
+    """compile() with the errors Python itself gives for a file it cannot read as source."""
+    source = path.read_bytes()
+    if b"\0" in source:  # Python 3.11's compile() raises a ValueError without a line
+        line = source[: source.index(b"\0")].count(b"\n") + 1
+        raise SyntaxError("source code cannot contain null bytes", (str(path), line, None, None))
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+    except SyntaxError:  # a first line that is not UTF-8, or a bad cookie (compile says which)
+        encoding = "utf-8"
+    try:
+        source.decode(encoding)
+    except UnicodeDecodeError as exc:  # compile() would point at a column of a wrong decoding
+        line = source[: exc.start].count(b"\n") + 1
+        raise SyntaxError(
+            f"Non-UTF-8 code starting with '\\x{source[exc.start]:02x}' in file {path} on line "
+            f"{line}, but no encoding declared; see https://peps.python.org/pep-0263/ for details"
+            if encoding == "utf-8"
+            else f"{exc.reason} ({encoding}) in file {path} on line {line}"
+        ) from None
+    return compile(source, str(path), "exec")
 
 
 def _exec_script(code: types.CodeType, module: types.ModuleType) -> dict[str, str] | None:

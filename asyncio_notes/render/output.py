@@ -47,13 +47,18 @@ def fold_stdlib_frames(text: str) -> str:
     return "\n".join(out)
 
 
+def shown_stderr(stderr: str) -> list[str]:
+    """The lines of stderr that the Output tab shows (stdlib frames folded); [] for none."""
+    return fold_stdlib_frames(stderr.rstrip("\n")).split("\n") if stderr.strip() else []
+
+
 def output_text(display: str, printed: list[str], stderr: str, error: str | None = None) -> str:
     """The Output tab: the command, what it printed, its stderr (stdlib frames folded) and,
     for a run that failed without a traceback of its own (a deadlock, a limit), why it ended."""
     lines = [f"$ python {display}", *printed]
-    if stderr.strip():
+    if shown := shown_stderr(stderr):
         # Recorded apart from stdout, so its interleaving with the lines above is not known.
-        lines += ["[stderr]", fold_stdlib_frames(stderr.rstrip("\n"))]
+        lines += ["[stderr]", *shown]
     if error:
         lines += ["[error]", error.rstrip("\n")]
     return "\n".join(lines) + "\n"

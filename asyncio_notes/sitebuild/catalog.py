@@ -16,6 +16,9 @@ HELPER_MODULES = frozenset({"util.py"})
 
 # pytest-examples writes each printed line as `#> text` (`#>` alone for an empty line).
 _OUTPUT_LINE = re.compile(r"^\s*#>(?: (?P<text>.*))?$")
+# What the Output tab shows of stderr, one `#! text` line each, after the `#>` lines (written by
+# `make update-examples` too). Never line 1, where `#!` is a shebang.
+_STDERR_LINE = re.compile(r"^#!(?: (?P<text>.*))?$")
 
 
 @dataclass(frozen=True)
@@ -50,10 +53,29 @@ def relative(path: Path) -> str:
 
 def expected_output(path: Path) -> list[ExpectedLine]:
     """The `#>` transcript of an example, in file order (which is chronological, see tests)."""
-    lines = path.read_text(encoding="utf-8").splitlines()
+    return _comments(path.read_text(encoding="utf-8"), _OUTPUT_LINE)
+
+
+def expected_stderr(path: Path) -> list[ExpectedLine]:
+    """The `#!` comments of an example: what its Output tab shows of its stderr."""
+    return _comments(path.read_text(encoding="utf-8"), _STDERR_LINE)
+
+
+def _comments(text: str, pattern: re.Pattern[str]) -> list[ExpectedLine]:
     found = []
-    for lineno, line in enumerate(lines, start=1):
-        match = _OUTPUT_LINE.match(line)
-        if match:
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        match = pattern.match(line)
+        if match and not (pattern is _STDERR_LINE and lineno == 1):
             found.append(ExpectedLine(lineno, match.group("text") or ""))
     return found
+
+
+def with_stderr_comments(text: str, shown: list[str]) -> str:
+    """The example's source with its `#!` comments replaced by `shown`, at its end."""
+    kept = [
+        line
+        for lineno, line in enumerate(text.splitlines(), start=1)
+        if lineno == 1 or not _STDERR_LINE.match(line)
+    ]
+    comments = [f"#! {line}".rstrip() if line else "#!" for line in shown]
+    return "\n".join([*kept, *comments]) + "\n"

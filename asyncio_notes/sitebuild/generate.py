@@ -8,37 +8,54 @@ For each example `examples/chNN/NAME.py` this writes `build/generated/chNN/NAME/
 and `build/generated/diagrams/task_future_coroutine.md`, a class diagram of asyncio's classes, and
 `build/generated/legend/<lang>.md`, the timelines' legend (legend.py).
 
-The printed lines must equal the example's `#>` comments (checked by pytest-examples), so the page
-can never show output the tests did not check. An example is not re-run while its key hashes the
-same: every file in the example's folder, the interpreter's full version, the tracer's fixed
-environment, and the engine, renderer and generator sources. The tabs snippets are checked on
-every run, cached or not, and written when they differ.
+The printed lines must equal the example's `#>` comments (checked by pytest-examples), and what
+the Output tab shows of stderr its `#!` comments, so the page can never show output the tests did
+not check. Every example is traced before anything is written, and nothing is written if a file
+the build reads changed meanwhile (an example wrote into the repository).
+An example is not re-run while its key hashes the same: every file in the example's folder, the
+interpreter's full version, the tracer's fixed environment, and the engine, renderer and generator
+sources. The tabs snippets are checked on every run, cached or not, and written when they differ.
+One generation at a time per checkout (lock.py); files are replaced by renames, so a reader never
+sees one half-written.
 Usage: python -m asyncio_notes.sitebuild.generate [--force]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import hashlib
 import json
+import os
 import shutil
 import sys
+import sysconfig
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from asyncio_notes.engine.parent import TraceError, trace_script
 from asyncio_notes.engine.pool import CHILD_ENV
-from asyncio_notes.engine.trace import dumps, printed_lines
+from asyncio_notes.engine.trace import Trace, dumps, printed_lines
 from asyncio_notes.paths import GENERATED_DIR, REPO
 from asyncio_notes.render.class_diagram import render_class_diagram
-from asyncio_notes.render.output import diagram_block, output_text, timeline_block
+from asyncio_notes.render.output import (
+    diagram_block,
+    output_text,
+    shown_stderr,
+    timeline_block,
+)
 from asyncio_notes.sitebuild.catalog import (
+    ExpectedLine,
     example_files,
     expected_output,
+    expected_stderr,
     relative,
 )
 from asyncio_notes.sitebuild.legend import write_legends
+from asyncio_notes.sitebuild.lock import build_lock, replace_text
 from asyncio_notes.sitebuild.tabs import write_tabs
 
 OUT_DIR = GENERATED_DIR
@@ -95,11 +112,16 @@ def example_out_dir(example: Path) -> Path:
     return OUT_DIR / example.parent.name / example.stem
 
 
-def _check_transcript(example: Path, printed: list[str]) -> None:
-    """Fail with a diff naming the file and line when the run differs from the `#>` comments."""
-    expected = expected_output(example)
+def _check_transcript(
+    example: Path, printed: list[str], read: Callable[[Path], list[ExpectedLine]] = expected_output
+) -> None:
+    """Fail with a diff naming the file and line when the run differs from the `#>` comments
+    (`read=expected_stderr`: what it shows of stderr, from the `#!` comments)."""
+    expected = read(example)
     if [e.text for e in expected] == printed:
         return
+    what = "prints something" if read is expected_output else "writes something to stderr"
+    mark = "#>" if read is expected_output else "#!"
     where = (
         expected[0].lineno if expected else len(example.read_text(encoding="utf-8").splitlines())
     )
@@ -113,38 +135,63 @@ def _check_transcript(example: Path, printed: list[str]) -> None:
             where = expected[common].lineno
     diff = "\n".join(
         difflib.unified_diff(
-            [e.text for e in expected], printed, "#> comments", "actual run", lineterm=""
+            [e.text for e in expected], printed, f"{mark} comments", "actual run", lineterm=""
         )
     )
     raise GenerationError(
-        f"{relative(example)}:{where}: the example prints something other than its #> comments.\n"
+        f"{relative(example)}:{where}: the example {what} other than its {mark} comments.\n"
         f"{diff}\nIf the new output is right, run `make update-examples` to rewrite the comments."
     )
 
 
-def generate_example(example: Path, *, force: bool = False) -> bool:
-    """Write the generated files for one example; return True if it was (re)run."""
-    out = example_out_dir(example)
+@dataclass(frozen=True)
+class _Run:
+    example: Path
+    key: str
+    trace: Trace
+
+
+def _run(example: Path, *, force: bool = False) -> _Run | None:
+    """Trace one example and check what its page will show; None when its cached run stands."""
     key = _digest([*example_inputs(example), *_generator_sources()], _environment())
-    stamp = out / "inputs.sha256"
+    stamp = example_out_dir(example) / "inputs.sha256"
     if not force and stamp.exists() and stamp.read_text() == key:
-        return False
+        return None
     try:
         trace = trace_script(example, root=REPO, raise_limits=_NO_RAISING)
     except TraceError as exc:
         raise GenerationError(str(exc)) from None
-    printed = printed_lines(trace)
-    _check_transcript(example, printed)
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
-    (out / "trace.json").write_text(dumps(trace) + "\n", encoding="utf-8")
-    (out / "output.txt").write_text(
-        output_text(relative(example), printed, trace["stderr"]), encoding="utf-8"
-    )
-    (out / "timeline.md").write_text(timeline_block(trace), encoding="utf-8")
-    stamp.write_text(key)  # last: a half-written directory is never mistaken for a cached one
-    return True
+    _check_transcript(example, printed_lines(trace))
+    # The Output tab shows stderr too: it is checked like the printed lines, never published raw.
+    _check_transcript(example, shown_stderr(trace["stderr"]), expected_stderr)
+    return _Run(example, key, trace)
+
+
+def _write_run(run: _Run) -> None:
+    out = example_out_dir(run.example)
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = out / "inputs.sha256"
+    stamp.unlink(missing_ok=True)  # first: a half-written directory is never taken as cached
+    printed = printed_lines(run.trace)
+    files = {
+        "trace.json": dumps(run.trace) + "\n",
+        "output.txt": output_text(relative(run.example), printed, run.trace["stderr"]),
+        "timeline.md": timeline_block(run.trace),
+    }
+    for name, text in files.items():
+        replace_text(out / name, text)
+    for old in out.iterdir():
+        if old.name not in files:
+            shutil.rmtree(old) if old.is_dir() else old.unlink()
+    replace_text(stamp, run.key)
+
+
+def generate_example(example: Path, *, force: bool = False) -> bool:
+    """Write the generated files for one example; return True if it was (re)run."""
+    run = _run(example, force=force)
+    if run is not None:
+        _write_run(run)
+    return run is not None
 
 
 def generate_diagrams() -> None:
@@ -152,7 +199,7 @@ def generate_diagrams() -> None:
     text = diagram_block(render_class_diagram())
     if not out.exists() or out.read_text(encoding="utf-8") != text:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
+        replace_text(out, text)
 
 
 def _remove_stale(examples: list[Path]) -> None:
@@ -164,29 +211,80 @@ def _remove_stale(examples: list[Path]) -> None:
                 shutil.rmtree(out)
 
 
+# What the build reads: no example may change it while it runs (checked before and after).
+# The installed packages too (.venv): the next language's build would import them.
+_SOURCES = (
+    "docs",
+    "examples",
+    "overrides",
+    "asyncio_notes",
+    "mkdocs.yml",
+    "mkdocs.en.yml",
+    ".cache",  # mkdocs-jupyter's converted notebooks
+)
+
+
+def _watched() -> list[Path]:
+    packages = {sysconfig.get_paths()[k] for k in ("purelib", "platlib")}
+    return [*(REPO / name for name in _SOURCES), OUT_DIR, *map(Path, sorted(packages))]
+
+
+def _tree_state() -> dict[str, tuple[int, int, int]]:
+    """Every file the build reads (and build/generated/), by its size, mtime and inode."""
+    state = {}
+    for top in _watched():
+        if top.is_file():
+            st = top.lstat()
+            state[str(top)] = (st.st_size, st.st_mtime_ns, st.st_ino)
+        for folder, dirs, files in os.walk(top):
+            dirs[:] = [d for d in dirs if d != "__pycache__"]
+            for name in files:
+                with contextlib.suppress(OSError):
+                    st = os.lstat(path := os.path.join(folder, name))
+                    state[path] = (st.st_size, st.st_mtime_ns, st.st_ino)
+    return state
+
+
+def _changed(before: dict, after: dict) -> list[str]:
+    changed = (k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    return sorted(relative(Path(k)) for k in changed)
+
+
 def generate_all(*, force: bool = False, jobs: int = 2) -> list[Path]:
-    """Generate everything; return the examples that were re-run. Collects every failure."""
-    examples = example_files()
-    _remove_stale(examples)
-    errors: list[str] = []
-    rerun: list[Path] = []
+    """Generate everything; return the examples that were re-run. Collects every failure.
+    Every example is traced first and its output checked; then the tree the build reads must
+    be as it was before, or nothing is written (an example may not change the build's sources)."""
+    with build_lock():
+        examples = example_files()
+        _remove_stale(examples)
+        errors: list[str] = []
+        runs: list[_Run] = []
+        before = _tree_state()
 
-    def one(example: Path) -> None:
-        try:
-            if generate_example(example, force=force):
-                rerun.append(example)
-        except GenerationError as exc:
-            errors.append(str(exc))
+        def one(example: Path) -> None:
+            try:
+                if (run := _run(example, force=force)) is not None:
+                    runs.append(run)
+            except GenerationError as exc:
+                errors.append(str(exc))
 
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        list(pool.map(one, examples))
-    for example in examples:
-        write_tabs(example)  # after: a re-run example's directory was emptied
-    generate_diagrams()
-    write_legends(OUT_DIR)
-    if errors:
-        raise GenerationError("\n\n".join(sorted(errors)))
-    return sorted(rerun)
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            list(pool.map(one, examples))
+        if changed := _changed(before, _tree_state()):
+            raise GenerationError(
+                "these files changed while the examples ran, so nothing was published: "
+                f"{', '.join(changed)}. An example may not write into the repository: write "
+                "into its working directory (a temporary folder), or print instead."
+            )
+        for run in runs:
+            _write_run(run)
+        for example in examples:
+            write_tabs(example)  # after: they size their fences to the example and its output
+        generate_diagrams()
+        write_legends(OUT_DIR)
+        if errors:
+            raise GenerationError("\n\n".join(sorted(errors)))
+        return sorted(run.example for run in runs)
 
 
 def main() -> int:

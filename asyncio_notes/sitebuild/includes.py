@@ -13,10 +13,23 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from asyncio_notes.paths import EXAMPLES_DIR, GENERATED_DIR, REPO
 from asyncio_notes.sitebuild import markdown_source as md
+from asyncio_notes.sitebuild.safe_snippets import expands
 
 # Repository-relative, as pages name them.
 ALLOWED = tuple(f"{d.relative_to(REPO).as_posix()}/" for d in (EXAMPLES_DIR, GENERATED_DIR))
 _WHERE = "pages may include only files under examples/ and build/generated/"
+
+
+def outside_links(docs_dir: Path, paths: list[Path]) -> list[str]:
+    """The files of a site's docs folder that are links (or in linked folders) leading out of
+    it: MkDocs follows them and would publish whatever they point at."""
+    docs = docs_dir.resolve()
+    return [
+        f"{path.as_posix()} is a link to {path.resolve()}, outside {docs_dir.as_posix()}; put "
+        f"the file itself in the docs folder, or include it from examples/"
+        for path in paths
+        if not path.resolve().is_relative_to(docs)
+    ]
 
 
 def include_problems(
@@ -43,7 +56,7 @@ def _check(name: str, text: str, generated: bool, stack: tuple[str, ...], root: 
         problem, path = _check_target(include.target, generated, root)
         if problem:
             problems.append(f"{where}: includes {include.target!r}: {problem}")
-        elif path is not None and path.as_posix() not in stack:
+        elif path is not None and path.as_posix() not in stack and expands(path):
             nested = (root / path).read_text(encoding="utf-8", errors="replace")
             problems += _check(path.as_posix(), nested, generated, (*stack, path.as_posix()), root)
     return problems

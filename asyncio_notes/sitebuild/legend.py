@@ -11,6 +11,8 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+from asyncio_notes.sitebuild.lock import replace_text
+
 # (swatch class, text) in the order the legend shows them; then one note on the rows.
 TEXT = {
     "zh": {
@@ -64,4 +66,4 @@ def write_legends(out_dir: Path) -> None:
         text = legend_html(lang)
         if not out.exists() or out.read_text(encoding="utf-8") != text:
             out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(text, encoding="utf-8")
+            replace_text(out, text)

@@ -19,6 +19,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.admon import admon_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 from mdit_py_plugins.utils import is_code_block
+from pymdownx.snippets import SnippetPreprocessor as _Snippets
 
 from asyncio_notes.sitebuild.tabs import tabs_snippet
 
@@ -28,8 +29,8 @@ _ID = re.compile(r"(?:^|\s)#(?P<id>[A-Za-z0-9_-]+)")
 # pymdownx.snippets is a preprocessor: it reads whole lines, in code too, before any Markdown.
 # The target is quoted; `;--8<--` is escaped and includes nothing.
 _SNIPPET = re.compile(r"""^\s*-+8<-+\s+(?P<q>["'])(?P<target>[^"']+)(?P=q)\s*$""")
-# A block of includes opens and closes with the marker alone on its line.
-_BLOCK_MARKER = re.compile(r"^-+8<-+$")
+# Python-Markdown's own line breaks, before pymdownx.snippets reads the lines.
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _LOOKS_LIKE_SNIPPET = re.compile(r"^-+8<-+")
 _SECTION = re.compile(r":[A-Za-z0-9_,:-]+$")  # 'util.py:delay' names a section of util.py
 _TAB = re.compile(r'^===[+!]{0,2}\s+"[^"]*"\s*$')  # pymdownx.tabbed (alternate style)
@@ -245,31 +246,29 @@ class Include:
 
 
 def includes(text: str) -> list[Include]:
-    """Every include of a page (or of an included file), in order: the one-line form, each
-    file of a block (`--8<--` alone on the lines before and after the list), and any line that
-    starts like an include but is neither (pymdownx.snippets may still read it as one)."""
+    """Every include of a page (or of an included file), in order, read line by line with
+    pymdownx.snippets' own patterns and rules (its lines end at newlines only; only spaces and
+    tabs may indent a marker): the one-line form, each file of a block (`--8<--` alone on the
+    lines before and after the list), and any other line that starts like an include (refused:
+    pymdownx may still read it as one)."""
     found: list[Include] = []
     in_block = False
-    for line in _all_lines(text):
-        stripped = line.text.strip()
-        if _BLOCK_MARKER.match(stripped):
+    for number, line in enumerate(_LINE_BREAK.split(text), start=1):
+        match = _Snippets.RE_ALL_SNIPPETS.match(line)
+        if match and match["escape"]:
+            continue
+        if match and match["inline_marker"]:
+            if not in_block:  # pymdownx ignores the one-line form inside a block
+                found.append(Include(number, match["snippet"][1:-1].strip(), line))
+        elif match:
             in_block = not in_block
         elif in_block:
-            if stripped and not stripped.startswith(";"):
-                found.append(Include(line.number, stripped, line.text))
-        elif (target := snippet(line)) is not None:
-            found.append(Include(line.number, target, line.text))
-        elif _LOOKS_LIKE_SNIPPET.match(stripped):
-            found.append(Include(line.number, None, line.text))
+            path = line.strip()
+            if path and not path.startswith(";"):
+                found.append(Include(number, path, line))
+        elif _LOOKS_LIKE_SNIPPET.match(line.strip()):
+            found.append(Include(number, None, line))
     return found
-
-
-def _all_lines(text: str) -> list[Line]:
-    """`lines`, with the front matter too: pymdownx.snippets reads the whole file."""
-    source = text.splitlines()
-    body = lines(text)
-    start = body[0].number - 1 if body else len(source)
-    return [Line(i + 1, source[i]) for i in range(start)] + body
 
 
 def expand(target: str) -> list[str]:

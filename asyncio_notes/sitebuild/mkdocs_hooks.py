@@ -22,9 +22,10 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
+from asyncio_notes.sitebuild import lock
 from asyncio_notes.sitebuild.catalog import relative
 from asyncio_notes.sitebuild.generate import GenerationError, generate_all
-from asyncio_notes.sitebuild.includes import include_problems
+from asyncio_notes.sitebuild.includes import include_problems, outside_links
 from asyncio_notes.sitebuild.notebook_html import slim_notebook_html, toc_tree
 from asyncio_notes.sitebuild.notebooks import OUT_DIR as NOTEBOOKS_DIR
 from asyncio_notes.sitebuild.notebooks import NotebookError, write_notebooks
@@ -43,7 +44,16 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     return config
 
 
+_holding_lock = False
+
+
 def on_pre_build(config: MkDocsConfig) -> None:
+    # One build at a time per checkout, from here to the last file written (lock.py).
+    global _holding_lock
+    if _holding_lock:  # a build interrupted (Ctrl-C) before on_post_build, in this process
+        lock.release()
+    lock.acquire()
+    _holding_lock = True
     try:
         generate_all()
     except GenerationError as exc:
@@ -52,11 +62,36 @@ def on_pre_build(config: MkDocsConfig) -> None:
     config.extra["runner_needs"] = write_bundle()["needs"]
 
 
+@event_priority(-100)  # after every plugin has written its files
+def on_post_build(config: MkDocsConfig) -> None:
+    _release_lock()
+
+
+def on_build_error(error: Exception) -> None:
+    _release_lock()
+
+
+def _release_lock() -> None:
+    global _holding_lock
+    if _holding_lock:
+        _holding_lock = False
+        lock.release()
+
+
 @event_priority(50)  # before mkdocs-jupyter's on_files (priority 0) turns .ipynb files into pages
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     # Before the notebook builder (which reads includes too) and pymdownx.snippets (which would
     # publish any file, or fail without the page's line): every include of every page, checked.
-    problems = [
+    docs_dir = Path(config.docs_dir)
+    problems = outside_links(
+        docs_dir,
+        [
+            Path(f.abs_src_path)
+            for f in files
+            if f.abs_src_path and Path(f.abs_src_path).is_relative_to(docs_dir)
+        ],
+    )
+    problems += [
         problem
         for file in files
         if file.abs_src_path and file.src_uri.endswith(".md")

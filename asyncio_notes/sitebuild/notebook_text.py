@@ -26,8 +26,8 @@ TEXT = {
             "**`{path}` 不能在 Notebook 里运行。** {reason}"
             "请在仓库根目录下用终端运行这个文件：\n\n"
             "```console\n$ python {path}\n```\n\n"
-            "```python\n{code}\n```\n\n"
-            "经过检查的输出：\n\n```text\n{output}\n```"
+            "{fence}python\n{code}\n{fence}\n\n"
+            "经过检查的输出：\n\n{output_fence}text\n{output}\n{output_fence}"
         ),
         "reason_own_loop": (
             "它自己创建并驱动事件循环（{details}），"
@@ -77,8 +77,8 @@ TEXT = {
             "**`{path}` cannot run in a notebook.** {reason} "
             "Run the file in a terminal from the repository root instead:\n\n"
             "```console\n$ python {path}\n```\n\n"
-            "```python\n{code}\n```\n\n"
-            "Checked output:\n\n```text\n{output}\n```"
+            "{fence}python\n{code}\n{fence}\n\n"
+            "Checked output:\n\n{output_fence}text\n{output}\n{output_fence}"
         ),
         "reason_own_loop": (
             "It creates and drives its own event loop ({details}), and the Jupyter kernel "

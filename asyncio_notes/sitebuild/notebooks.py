@@ -46,6 +46,7 @@ from asyncio_notes.sitebuild.chapter_source import (
 )
 from asyncio_notes.sitebuild.notebook_code import notebook_code
 from asyncio_notes.sitebuild.notebook_text import TEXT
+from asyncio_notes.sitebuild.tabs import fence_for
 
 LANGS = ("zh", "en")
 DOCS_DIR = REPO / "docs"
@@ -181,6 +182,9 @@ def _example_cell(example_path: str, lang: str) -> nbformat.NotebookNode:
         reason=text[str(code.reason)].format(details=details),
         code=source.rstrip(),
         output=transcript(example).rstrip("\n"),
+        # Longer than any backtick run inside: the example stays text (sitebuild/tabs.py).
+        fence=fence_for(source),
+        output_fence=fence_for(transcript(example)),
     )
     return new_markdown_cell(body, metadata=meta)
 

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from asyncio_notes.paths import GENERATED_DIR, REPO
+from asyncio_notes.sitebuild.lock import replace_text
 
 LABELS = {
     "zh": {"code": "代码", "output": "输出", "timeline": "时间线"},
@@ -40,8 +41,20 @@ def tabs_target(example: str, lang: str, *, timeline: bool = True) -> str:
     return f"build/generated/{path.parent.name}/{path.stem}/{kind}.{lang}.md"
 
 
-def tabs_snippet(target: str) -> str | None:
-    """The Markdown of a generated tabs snippet (None when `target` names none)."""
+def fence_for(text: str) -> str:
+    """A fence no line of `text` can close: longer than its longest run of backticks."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def _fence(path: Path) -> str:
+    return fence_for(path.read_text(encoding="utf-8", errors="replace") if path.is_file() else "")
+
+
+def tabs_snippet(target: str, root: Path = REPO) -> str | None:
+    """The Markdown of a generated tabs snippet (None when `target` names none). Its fences are
+    longer than any backtick run in the example and its output (read from `root`), so neither
+    can close its block and publish what follows as the page's HTML."""
     match = _TARGET.match(target)
     if not match or match.group("lang") not in LABELS:
         return None
@@ -49,9 +62,11 @@ def tabs_snippet(target: str) -> str | None:
     label = LABELS[match.group("lang")]
     example = f"examples/{chapter}/{name}.py"
     generated = f"build/generated/{chapter}/{name}"
+    output = f"{generated}/output.txt"
+    code_fence, output_fence = _fence(root / example), _fence(root / output)
     parts = [
-        _tab(label["code"], f'```python title="{example}"', _inc(example), "```"),
-        _tab(label["output"], "```console", _inc(f"{generated}/output.txt"), "```"),
+        _tab(label["code"], f'{code_fence}python title="{example}"', _inc(example), code_fence),
+        _tab(label["output"], f"{output_fence}console", _inc(output), output_fence),
     ]
     if KINDS[match.group("kind")]:
         parts.append(_tab(label["timeline"], _inc(f"{generated}/timeline.md")))
@@ -69,4 +84,4 @@ def write_tabs(example: Path) -> None:
             assert text is not None and out.is_relative_to(GENERATED_DIR)
             if not out.exists() or out.read_text(encoding="utf-8") != text:
                 out.parent.mkdir(parents=True, exist_ok=True)
-                out.write_text(text, encoding="utf-8", newline="\n")
+                replace_text(out, text)

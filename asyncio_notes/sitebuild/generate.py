@@ -4,6 +4,8 @@ For each example `examples/chNN/NAME.py` this writes `build/generated/chNN/NAME/
   trace.json    the traced run under the virtual clock (engine/parent.py)
   output.txt    the command and what it printed (the page's Output tab)
   timeline.md   a Mermaid gantt chart of that run (the page's Timeline tab)
+  steps.json    the stepper's data (render/steps.py), published at assets/steps/chNN/NAME.json
+  steps.LANG.txt  the same as a text log (the Step through tab without JavaScript)
   tabs.LANG.md, code-output.LANG.md   what a page includes to show the example (sitebuild/tabs.py)
 and `build/generated/diagrams/task_future_coroutine.md`, a class diagram of asyncio's classes, and
 `build/generated/legend/<lang>.md`, the timelines' legend (legend.py).
@@ -33,6 +35,8 @@ from asyncio_notes.engine.trace import dumps, printed_lines
 from asyncio_notes.paths import GENERATED_DIR, REPO
 from asyncio_notes.render.class_diagram import render_class_diagram
 from asyncio_notes.render.output import diagram_block, output_text, timeline_block
+from asyncio_notes.render.steps import LABELS as STEP_LABELS
+from asyncio_notes.render.steps import dumps_steps, step_data, steps_text
 from asyncio_notes.sitebuild.catalog import (
     example_files,
     expected_output,
@@ -143,6 +147,10 @@ def generate_example(example: Path, *, force: bool = False) -> bool:
         output_text(relative(example), printed, trace["stderr"]), encoding="utf-8"
     )
     (out / "timeline.md").write_text(timeline_block(trace), encoding="utf-8")
+    steps = step_data(trace, example.parent)
+    (out / "steps.json").write_text(dumps_steps(steps), encoding="utf-8")
+    for lang in STEP_LABELS:
+        (out / f"steps.{lang}.txt").write_text(steps_text(steps, lang), encoding="utf-8")
     stamp.write_text(key)  # last: a half-written directory is never mistaken for a cached one
     return True
 

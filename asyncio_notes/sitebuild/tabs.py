@@ -1,8 +1,11 @@
-"""The snippet a page includes to show one example: its Code, Output and Timeline tabs.
+"""The snippet a page includes to show one example: its Code, Output, Timeline and Step through
+tabs.
 
 A page shows an example with one line, `--8<-- "build/generated/chNN/NAME/tabs.LANG.md"`
 (or `code-output.LANG.md`: Code and Output only). The snippet holds the tab labels in the page's
 language and nested includes of the example file and of its generated output and timeline.
+The Step through tab holds the step log as text and an empty host the stepper fills once the tab
+is opened (runner-on-demand.js imports stepper.mjs then, and it fetches the example's steps.json).
 """
 
 from __future__ import annotations
@@ -13,8 +16,8 @@ from pathlib import Path
 from asyncio_notes.paths import GENERATED_DIR, REPO
 
 LABELS = {
-    "zh": {"code": "代码", "output": "输出", "timeline": "时间线"},
-    "en": {"code": "Code", "output": "Output", "timeline": "Timeline"},
+    "zh": {"code": "代码", "output": "输出", "timeline": "时间线", "steps": "逐步执行"},
+    "en": {"code": "Code", "output": "Output", "timeline": "Timeline", "steps": "Step through"},
 }
 KINDS = {"tabs": True, "code-output": False}  # snippet name -> with a Timeline tab
 # 'build/generated/ch02/NAME/tabs.zh.md' -> chapter, example name, kind, language
@@ -55,6 +58,17 @@ def tabs_snippet(target: str) -> str | None:
     ]
     if KINDS[match.group("kind")]:
         parts.append(_tab(label["timeline"], _inc(f"{generated}/timeline.md")))
+        lang = match.group("lang")
+        parts.append(
+            _tab(
+                label["steps"],
+                f'<div class="stepper" data-example="{example}"></div>',
+                "",
+                "```text",
+                _inc(f"{generated}/steps.{lang}.txt"),
+                "```",
+            )
+        )
     return "\n".join(parts)
 
 

@@ -113,8 +113,12 @@ class _Tasks:
         """Each task's state after `entry` ran (None: not created yet), and where each
         suspended task waits: [file, line, task]."""
         ready = {h.get("task") for h in entry.get("ready", []) if h.get("task")}
+        # A sleep's timer wakes its task: pending, or already moved to the ready queue.
         waking = {
-            name: h["when"] for h in entry.get("timers", []) for name in h.get("wakes", [])
+            name: h["when"]
+            for h in [*entry.get("timers", []), *entry.get("ready", [])]
+            if "when" in h
+            for name in h.get("wakes", [])
         }
         states: list[Any] = []
         marks: list[list[Any]] = []

@@ -4,8 +4,8 @@ tabs.
 A page shows an example with one line, `--8<-- "build/generated/chNN/NAME/tabs.LANG.md"`
 (or `code-output.LANG.md`: Code and Output only). The snippet holds the tab labels in the page's
 language and nested includes of the example file and of its generated output and timeline.
-The Step through tab holds the step log as text and an empty host the stepper fills once the tab
-is opened (runner-on-demand.js imports stepper.mjs then, and it fetches the example's steps.json).
+The Step through tab holds the step log as text (out of the search index), which the stepper
+replaces once the tab is opened (runner-on-demand.js imports stepper.mjs then, and it fetches the example's steps.json).
 """
 
 from __future__ import annotations
@@ -62,11 +62,13 @@ def tabs_snippet(target: str) -> str | None:
         parts.append(
             _tab(
                 label["steps"],
-                f'<div class="stepper" data-example="{example}"></div>',
+                f'<div class="stepper" data-example="{example}" data-search-exclude markdown>',
                 "",
                 "```text",
                 _inc(f"{generated}/steps.{lang}.txt"),
                 "```",
+                "",
+                "</div>",
             )
         )
     return "\n".join(parts)

@@ -64,3 +64,22 @@
     }
   });
 })();
+
+// The Step through tab: stepper.mjs, and that example's steps, load when a reader first shows the
+// tab (its panel comes into view); until then the page fetches nothing for it.
+(function () {
+  "use strict";
+
+  var hosts = document.querySelectorAll(".md-typeset .stepper[data-example]");
+  if (!hosts.length || !("IntersectionObserver" in window)) return;
+  var STEPPER = new URL("stepper.mjs", document.currentScript.src).href;
+  var shown = new IntersectionObserver(function (entries) {
+    entries.forEach(function (entry) {
+      if (!entry.isIntersecting) return;
+      shown.unobserve(entry.target);
+      var host = entry.target.querySelector(".stepper[data-example]");
+      import(STEPPER).then(function (m) { m.open(host); });
+    });
+  });
+  hosts.forEach(function (host) { shown.observe(host.closest(".tabbed-block") || host); });
+})();

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from asyncio_notes.engine.trace import Handle, Ran, Trace
+from asyncio_notes.render.timeline_layout import Layout, scale_for, trace_end
 
 LABELS = {
     "en": {
@@ -148,10 +149,32 @@ class _Tasks:
         return states, marks
 
 
+def _placer(trace: Trace) -> Any:
+    """Where the Timeline draws each step (timeline_layout: chart milliseconds), so the stepper's
+    small timeline has the same bars and its cursor stands where the Timeline would have it."""
+    ordered = sorted(trace["tasks"], key=lambda t: t["id"])
+    layout = Layout(ordered, scale_for(trace), trace_end(trace))
+    index = {t["name"]: n for n, t in enumerate(ordered)}
+    seen: dict[str, int] = {}
+
+    def place(entry: Ran) -> list[int]:
+        name = entry.get("task")
+        if name in index:
+            si = seen[name] = seen.get(name, -1) + 1
+            key = (index[name], si)
+            if key in layout.of_step:
+                return [layout.step_start(*key), layout.step_end(*key)]
+        x = layout.at(entry["time"])
+        return [x, x]
+
+    return place, layout.end_x
+
+
 def step_data(trace: Trace, folder: Path, error: str | None = None) -> dict[str, Any]:
     """The stepper's data for one traced run of a script in `folder`. `error`: the message of a
     run that failed (its last step shows it)."""
     tasks = _Tasks(trace)
+    place, span = _placer(trace)
     entries = [(i, e) for i, it in enumerate(trace["iterations"]) for e in it["ran"]]
     prints = [(p["time"], line) for p in trace["prints"] for line in p["text"].split("\n")]
     files: set[str] = set()
@@ -160,7 +183,7 @@ def step_data(trace: Trace, folder: Path, error: str | None = None) -> dict[str,
         until = entries[k + 1][1]["time"] if k + 1 < len(entries) else float("inf")
         tasks.ran(entry)
         name = entry.get("task")
-        step: dict[str, Any] = {"i": i, "t": entry["time"]}
+        step: dict[str, Any] = {"i": i, "t": entry["time"], "x": place(entry)}
         if name:
             step["task"] = name
             start, stop = _innermost(entry.get("resumed")), _innermost(entry.get("suspended"))
@@ -192,6 +215,7 @@ def step_data(trace: Trace, folder: Path, error: str | None = None) -> dict[str,
         "files": sources,
         "tasks": [{"name": t["name"], "coro": t["coro"]} for t in trace["tasks"]],
         "iterations": [it["time"] for it in trace["iterations"]],
+        "span": span,
         "steps": steps,
         "output": [line for _, line in prints],
         "cut": trace.get("iterations_cut", 0),

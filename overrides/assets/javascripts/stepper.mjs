@@ -214,6 +214,7 @@ class Stepper {
     this.output = el("pre", { class: "stepper-output", tabIndex: 0, role: "region", "aria-labelledby": `${id}-output` });
     this.error = el("div", { class: "stepper-error", hidden: true }, el("p", {}, T.error), el("pre", {}, data.error || ""));
     const label = (key, text) => el("p", { class: "stepper-label", id: `${id}-${key}` }, text);
+    this.strip = this.timeline();
     const notes = [
       this.ownRun ? el("p", { class: "stepper-note" }, T.yourRun) : null,
       data.cut ? el("p", { class: "stepper-note" }, T.cut(data.cut)) : null,
@@ -228,6 +229,7 @@ class Stepper {
       this.what,
       this.live,
       this.error,
+      this.strip,
       el("div", { class: "stepper-panels" },
         el("div", { class: "stepper-source" }, ...this.sources.flatMap((s) => [el("p", { class: "stepper-file" }, s.file), s.pre])),
         el("div", { class: "stepper-state" },
@@ -242,6 +244,40 @@ class Stepper {
     const disabled = total === 0;
     for (const b of Object.values(this.buttons)) b.disabled = disabled;
     this.slider.disabled = disabled;
+  }
+
+  /** A small copy of the Timeline's running bars (the same layout: steps.py), one row per task,
+   * with a cursor at the current step; a click on a row jumps to the nearest step there. For
+   * the pointer only: the slider and the buttons do the same from the keyboard. */
+  timeline() {
+    const { data } = this;
+    const span = Math.max(data.span || 1, 1);
+    const pct = (x) => `${((100 * x) / span).toFixed(3)}%`;
+    this.cursors = [];
+    const rows = data.tasks.map((task) => {
+      const track = el("div", { class: "stepper-track" });
+      data.steps.forEach((step, k) => {
+        if (step.task !== task.name) return;
+        track.append(el("span", { class: "stepper-bar", "data-step": String(k), style: `left:${pct(step.x[0])};width:${pct(step.x[1] - step.x[0])}` }));
+      });
+      const cursor = el("span", { class: "stepper-cursor" });
+      this.cursors.push(cursor);
+      track.append(cursor);
+      track.addEventListener("click", (event) => {
+        const box = track.getBoundingClientRect();
+        const x = ((event.clientX - box.left) / box.width) * span;
+        let best = -1;
+        let distance = Infinity;
+        data.steps.forEach((step, k) => {
+          const d = step.task !== task.name ? Infinity : x < step.x[0] ? step.x[0] - x : x > step.x[1] ? x - step.x[1] : 0;
+          if (d < distance) [best, distance] = [k, d];
+        });
+        if (best >= 0) this.go(best);
+      });
+      return el("div", { class: "stepper-row" }, el("span", { class: "stepper-row-name" }, task.name), track);
+    });
+    this.pct = pct;
+    return el("div", { class: "stepper-timeline", "aria-hidden": "true" }, ...rows);
   }
 
   iteration(direction) {
@@ -337,6 +373,10 @@ class Stepper {
       for (const [f, n, name] of step.marks) if (f === file) mark(n, "is-waiting", name);
       if (step.task && step.at?.[0] === file) mark(step.at[1], "is-running", `▶ ${step.task}`);
     }
+    // The cursor on the small timeline: the step's bar (a callback: its moment).
+    const cursorX = this.pct(step.x[0] + (step.x[1] - step.x[0]) / 2);
+    for (const cursor of this.cursors) cursor.style.left = cursorX;
+    for (const bar of this.strip.querySelectorAll(".stepper-bar")) bar.classList.toggle("is-current", Number(bar.dataset.step) === this.index);
     // The tasks, the ready queue, the timers and the output.
     this.tasksBody.replaceChildren(
       ...this.data.tasks.flatMap((task, n) => {
@@ -356,7 +396,7 @@ class Stepper {
       const running = this.host.querySelector(".stepper-line.is-running");
       const pre = running?.closest("pre");
       if (pre) {
-        const top = running.offsetTop - pre.offsetTop;
+        const top = running.offsetTop; // the pre is positioned (stepper.css)
         if (top < pre.scrollTop || top + running.offsetHeight > pre.scrollTop + pre.clientHeight)
           pre.scrollTop = Math.max(0, top - pre.clientHeight / 3);
       }

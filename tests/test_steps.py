@@ -57,8 +57,8 @@ def test_concurrent_tasks_step_by_step(concurrent: dict) -> None:
     for name in ("Task-2", "Task-3", "Task-4"):
         assert _state(concurrent, last, name) == ["done", "3"]
     assert last["out"] == len(concurrent["output"]) == 8
-    assert "async def delay" in concurrent["files"]["util.py"]
-    assert list(concurrent["files"])[0] == "concurrent_tasks.py"
+    assert [name for name, _ in concurrent["files"]] == ["concurrent_tasks.py", "util.py"]
+    assert "async def delay" in concurrent["files"][1][1]
 
 
 def test_each_step_has_its_place_on_the_timeline(concurrent: dict) -> None:

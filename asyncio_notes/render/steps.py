@@ -134,9 +134,7 @@ class _Tasks:
             last = self.last.get(name)
             if name == running:
                 state: list[Any] = ["running"]
-            elif name in ready:
-                state = ["ready"]
-            elif last is None:
+            elif name in ready or last is None:
                 state = ["ready"]
             elif name in waking and str(last.get("awaits") or "").startswith("sleep("):
                 state = ["sleeping", waking[name]]
@@ -205,11 +203,12 @@ def step_data(trace: Trace, folder: Path, error: str | None = None) -> dict[str,
         step["out"] = sum(1 for t, _ in prints if t < until)
         steps.append(step)
     script = Path(trace["script"]).name
-    sources = {}
-    for name in sorted(files | {script}, key=lambda f: (f != script, f)):
-        path = folder / name
-        if path.is_file():
-            sources[name] = path.read_text(encoding="utf-8")
+    # [name, text] pairs, the script first (JSON objects are written with their keys sorted).
+    sources = [
+        [name, (folder / name).read_text(encoding="utf-8")]
+        for name in sorted(files | {script}, key=lambda f: (f != script, f))
+        if (folder / name).is_file()
+    ]
     return {
         "script": trace["script"],
         "files": sources,

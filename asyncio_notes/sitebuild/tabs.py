@@ -5,7 +5,8 @@ A page shows an example with one line, `--8<-- "build/generated/chNN/NAME/tabs.L
 (or `code-output.LANG.md`: Code and Output only). The snippet holds the tab labels in the page's
 language and nested includes of the example file and of its generated output and timeline.
 The Step through tab holds the step log as text (out of the search index), which the stepper
-replaces once the tab is opened (runner-on-demand.js imports stepper.mjs then, and it fetches the example's steps.json).
+replaces once the tab is opened (runner-on-demand.js imports stepper.mjs, which fetches the
+example's steps.json).
 """
 
 from __future__ import annotations

@@ -202,7 +202,7 @@ class Stepper {
     this.now = el("p", { class: "stepper-now" });
     this.what = el("p", { class: "stepper-what" });
     this.live = el("p", { class: "stepper-live", "aria-live": "polite" });
-    this.sources = Object.entries(data.files).map(([file, text]) => {
+    this.sources = data.files.map(([file, text]) => {
       const lines = text.replace(/\n$/, "").split("\n").map((line, n) =>
         el("span", { class: "stepper-line", "data-line": String(n + 1) }, el("span", { class: "stepper-text" }, line || " ")),
       );

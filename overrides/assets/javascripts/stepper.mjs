@@ -189,7 +189,7 @@ class Stepper {
       first: button(T.first, () => this.go(0)),
       prevIteration: button(T.prevIteration, () => this.iteration(-1)),
       prev: button(T.prev, () => this.go(this.index - 1)),
-      play: button(T.play, () => (this.timer ? this.pause() : this.play()), { "aria-pressed": "false" }),
+      play: button(T.play, () => (this.timer ? this.pause() : this.play())),
       next: button(T.next, () => this.go(this.index + 1)),
       nextIteration: button(T.nextIteration, () => this.iteration(1)),
       last: button(T.last, () => this.go(total - 1)),
@@ -310,7 +310,6 @@ class Stepper {
       else this.go(this.index + 1);
     }, reduced ? PLAY_MS_REDUCED : PLAY_MS);
     this.buttons.play.textContent = T.pause;
-    this.buttons.play.setAttribute("aria-pressed", "true");
   }
 
   pause() {
@@ -318,7 +317,6 @@ class Stepper {
     clearInterval(this.timer);
     this.timer = null;
     this.buttons.play.textContent = T.play;
-    this.buttons.play.setAttribute("aria-pressed", "false");
   }
 
   where(place, named) {
@@ -352,8 +350,9 @@ class Stepper {
     const total = steps.length;
     const last = this.index === total - 1;
     this.slider.value = String(this.index);
-    this.buttons.prev.disabled = this.buttons.first.disabled = this.buttons.prevIteration.disabled = this.index === 0;
-    this.buttons.next.disabled = this.buttons.last.disabled = this.buttons.nextIteration.disabled = last;
+    // aria-disabled, not disabled: a button pressed to the end keeps the keyboard focus.
+    for (const name of ["first", "prevIteration", "prev"]) this.buttons[name].setAttribute("aria-disabled", String(this.index === 0));
+    for (const name of ["next", "nextIteration", "last"]) this.buttons[name].setAttribute("aria-disabled", String(last));
     const time = this.seconds(step.t);
     this.now.textContent = `${T.step(this.index + 1, total)} · ${T.iteration(step.i + 1, this.data.iterations.length)} · ${time}`;
     this.what.textContent = this.describe(step);

@@ -250,7 +250,8 @@ def test_the_step_through_tab_is_a_text_log_until_opened(built_site: BuiltSite) 
         assert host is not None and host.has_attr("data-search-exclude"), lang
         log = (
             example_out_dir(example_files("ch02")[0].parent / "concurrent_tasks.py")
-            / f"steps.{lang}.txt"
+            / lang
+            / "steps.txt"
         ).read_text(encoding="utf-8")
         assert host.select_one("pre").get_text() == log, lang
         assert ("第 3 轮循环" in log) == (lang == "zh")

@@ -5,7 +5,7 @@ For each example `examples/chNN/NAME.py` this writes `build/generated/chNN/NAME/
   output.txt    the command and what it printed (the page's Output tab)
   timeline.md   a Mermaid gantt chart of that run (the page's Timeline tab)
   steps.json    the stepper's data (render/steps.py), published at assets/steps/chNN/NAME.json
-  steps.LANG.txt  the same as a text log (the Step through tab without JavaScript)
+  LANG/steps.txt  the same as a text log (the Step through tab without JavaScript)
   tabs.LANG.md, code-output.LANG.md   what a page includes to show the example (sitebuild/tabs.py)
 and `build/generated/diagrams/task_future_coroutine.md`, a class diagram of asyncio's classes, and
 `build/generated/legend/<lang>.md`, the timelines' legend (legend.py).
@@ -149,8 +149,9 @@ def generate_example(example: Path, *, force: bool = False) -> bool:
     (out / "timeline.md").write_text(timeline_block(trace), encoding="utf-8")
     steps = step_data(trace, example.parent)
     (out / "steps.json").write_text(dumps_steps(steps), encoding="utf-8")
-    for lang in STEP_LABELS:
-        (out / f"steps.{lang}.txt").write_text(steps_text(steps, lang), encoding="utf-8")
+    for lang in STEP_LABELS:  # a folder per language: parity.py sees one include in both
+        (out / lang).mkdir()
+        (out / lang / "steps.txt").write_text(steps_text(steps, lang), encoding="utf-8")
     stamp.write_text(key)  # last: a half-written directory is never mistaken for a cached one
     return True
 

@@ -66,7 +66,7 @@ def tabs_snippet(target: str) -> str | None:
                 f'<div class="stepper" data-example="{example}" data-search-exclude markdown>',
                 "",
                 "```text",
-                _inc(f"{generated}/steps.{lang}.txt"),
+                _inc(f"{generated}/{lang}/steps.txt"),
                 "```",
                 "",
                 "</div>",

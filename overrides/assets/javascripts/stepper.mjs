@@ -358,16 +358,18 @@ class Stepper {
     this.what.textContent = this.describe(step);
     this.error.hidden = !(last && this.data.error);
     // The source: the running task's line, and where each suspended task waits.
+    for (const line of this.marked ?? []) {
+      line.classList.remove("is-running", "is-waiting");
+      line.querySelectorAll(".stepper-tag").forEach((tag) => tag.remove());
+    }
+    this.marked = [];
     for (const { file, lines } of this.sources) {
-      for (const line of lines) {
-        line.classList.remove("is-running", "is-waiting");
-        line.querySelectorAll(".stepper-tag").forEach((tag) => tag.remove());
-      }
       const mark = (n, cls, tag) => {
         const line = lines[n - 1];
         if (!line) return;
         line.classList.add(cls);
         line.append(el("span", { class: "stepper-tag" }, tag));
+        this.marked.push(line);
       };
       for (const [f, n, name] of step.marks) if (f === file) mark(n, "is-waiting", name);
       if (step.task && step.at?.[0] === file) mark(step.at[1], "is-running", `▶ ${step.task}`);

@@ -106,6 +106,7 @@ const PLAY_MS = 1200;
 const PLAY_MS_REDUCED = 2500; // prefers-reduced-motion: slower, and nothing scrolls smoothly
 
 const steppers = new WeakMap(); // host -> stepper
+let count = 0; // steppers on the page (their ids)
 
 // Its styles too load only now (one small file, cached for every later page).
 const STYLES = new URL("../stylesheets/stepper.css", import.meta.url).href;
@@ -157,20 +158,23 @@ class Stepper {
     this.set = host.closest(".tabbed-set");
     this.index = 0;
     this.timer = null;
-    this.id = `stepper-${Math.random().toString(36).slice(2, 8)}`;
+    this.id = `stepper-${++count}`;
+    this.loads = 0;
     host.addEventListener("keydown", (event) => this.key(event));
     this.set?.addEventListener("runner-steps", (event) => this.load(event.detail));
   }
 
   async load(text) {
     this.pause();
+    const loading = ++this.loads; // a Run's steps may arrive while the build's are on their way
     let data;
     try {
       data = text ? JSON.parse(text) : await (await fetch(stepsUrl(this.host.dataset.example))).json();
     } catch (error) {
-      this.host.replaceChildren(el("p", {}, T.failed + error.message));
+      if (loading === this.loads) this.host.replaceChildren(el("p", {}, T.failed + error.message));
       return;
     }
+    if (loading !== this.loads) return;
     this.data = data;
     this.ownRun = Boolean(text);
     this.index = 0;
@@ -183,22 +187,24 @@ class Stepper {
   build() {
     const { data, id } = this;
     const total = data.steps.length;
-    const button = (label, onClick, extra = {}) =>
-      el("button", { type: "button", class: "md-button stepper-button", onclick: onClick, ...extra }, label);
+    // A step chosen by hand pauses the playing.
+    const button = (label, onClick) =>
+      el("button", { type: "button", class: "md-button stepper-button", onclick: onClick }, label);
+    const by = (move) => () => (this.pause(), move());
     this.buttons = {
-      first: button(T.first, () => this.go(0)),
-      prevIteration: button(T.prevIteration, () => this.iteration(-1)),
-      prev: button(T.prev, () => this.go(this.index - 1)),
+      first: button(T.first, by(() => this.go(0))),
+      prevIteration: button(T.prevIteration, by(() => this.iteration(-1))),
+      prev: button(T.prev, by(() => this.go(this.index - 1))),
       play: button(T.play, () => (this.timer ? this.pause() : this.play())),
-      next: button(T.next, () => this.go(this.index + 1)),
-      nextIteration: button(T.nextIteration, () => this.iteration(1)),
-      last: button(T.last, () => this.go(total - 1)),
+      next: button(T.next, by(() => this.go(this.index + 1))),
+      nextIteration: button(T.nextIteration, by(() => this.iteration(1))),
+      last: button(T.last, by(() => this.go(total - 1))),
     };
     this.slider = el("input", {
       type: "range", min: "0", max: String(Math.max(total - 1, 0)), step: "1", value: "0",
       class: "stepper-slider", "aria-label": T.slider,
     });
-    this.slider.addEventListener("input", () => this.go(Number(this.slider.value)));
+    this.slider.addEventListener("input", () => (this.pause(), this.go(Number(this.slider.value))));
     this.now = el("p", { class: "stepper-now" });
     this.what = el("p", { class: "stepper-what" });
     this.live = el("p", { class: "stepper-live", "aria-live": "polite" });
@@ -241,6 +247,7 @@ class Stepper {
           label("timers", T.timers), this.timers,
           label("output", T.output), this.output)),
     ].filter(Boolean));
+    this.error.hidden = !(total === 0 && data.error); // else shown at the last step (go)
     const disabled = total === 0;
     for (const b of Object.values(this.buttons)) b.disabled = disabled;
     this.slider.disabled = disabled;
@@ -272,7 +279,7 @@ class Stepper {
           const d = step.task !== task.name ? Infinity : x < step.x[0] ? step.x[0] - x : x > step.x[1] ? x - step.x[1] : 0;
           if (d < distance) [best, distance] = [k, d];
         });
-        if (best >= 0) this.go(best);
+        if (best >= 0) (this.pause(), this.go(best));
       });
       return el("div", { class: "stepper-row" }, el("span", { class: "stepper-row-name" }, task.name), track);
     });
@@ -295,10 +302,11 @@ class Stepper {
   }
 
   key(event) {
-    if (event.target === this.slider || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (!this.data || event.target === this.slider || event.altKey || event.ctrlKey || event.metaKey) return;
     const moves = { ArrowLeft: this.index - 1, ArrowRight: this.index + 1, Home: 0, End: this.data.steps.length - 1 };
     if (!(event.key in moves) || event.target.closest?.("pre")) return;
     event.preventDefault();
+    this.pause();
     this.go(moves[event.key]);
   }
 

@@ -39,10 +39,11 @@ const T = ZH
       raised: (e) => `抛出 ${e}`,
       wakes: (names) => `唤醒 ${names}`,
       more: (n) => `另有 ${n} 个`,
-      runs: (task, where) => `${task} 运行 ${where}`,
+      runs: (task, coro, where) => `${task} 运行 ${coro}${where ? `，${where}` : ""}`,
       announce: (step, time, what) => `${step}，${time}：${what}`,
       line: (file, line) => `${file} 第 ${line} 行`,
       lines: (a, b) => `${a} 到 ${b}`,
+      range: (a, b) => `第 ${a} 到 ${b} 行`,
       then: (what) => `，然后${what}`,
       awaits: (on) => `等待 ${on}`,
       finishes: "，任务结束",
@@ -87,10 +88,11 @@ const T = ZH
       raised: (e) => `raised ${e}`,
       wakes: (names) => `wakes ${names}`,
       more: (n) => `${n} more`,
-      runs: (task, where) => `${task} runs ${where}`,
+      runs: (task, coro, where) => `${task} runs ${coro}${where ? `, ${where}` : ""}`,
       announce: (step, time, what) => `${step}, ${time}: ${what}`,
       line: (file, line) => `${file} line ${line}`,
       lines: (a, b) => `${a} to ${b}`,
+      range: (a, b) => `lines ${a} to ${b}`,
       then: (what) => `, then ${what}`,
       awaits: (on) => `waits on ${on}`,
       finishes: ", and finishes",
@@ -337,13 +339,16 @@ class Stepper {
   describe(step) {
     const names = this.data.tasks;
     if (!step.task) return T.callback(step.callback, step.wakes.join(", "));
-    // Lines of one file, or of two (then both named).
-    const named = step.from && step.at && step.from[0] !== step.at[0];
-    const span = step.from && step.at && (named || step.from[1] !== step.at[1])
-      ? T.lines(this.where(step.from, named), this.where(step.at, named))
-      : this.where(step.at);
+    // Lines of one file (named unless it is the example's), or of two (both named).
+    const { from, at } = step;
+    let span = this.where(at);
+    if (from && at && from[0] !== at[0]) span = T.lines(this.where(from, true), this.where(at, true));
+    else if (from && at && from[1] !== at[1]) {
+      const file = from[0] === this.sources[0]?.file ? "" : `${from[0]} `;
+      span = file + T.range(from[1], at[1]);
+    }
     const coro = names.find((t) => t.name === step.task)?.coro ?? "";
-    let text = T.runs(step.task, `${coro} ${span}`.trim());
+    let text = T.runs(step.task, coro, span);
     if (step.eager) text += T.eager;
     if (step.outcome) text += T.finishes;
     else if (step.awaits) text += T.then(T.awaits(step.awaits));

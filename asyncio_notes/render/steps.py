@@ -89,7 +89,6 @@ class _Tasks:
 
     def __init__(self, trace: Trace) -> None:
         self.trace = trace
-        self.names = [t["name"] for t in trace["tasks"]]
         self.last: dict[str, Ran] = {}  # each task's latest step
         self.done: dict[str, list[Any]] = {}
 

@@ -156,10 +156,20 @@ def test_nothing_loads_until_the_tab_is_shown_then_the_story_plays(
     assert re.match(r"(Step 2 |第 2 步)", stepper.now())
     page.keyboard.press("End")
     assert stepper.tasks()["Task-2"] == DONE[stepper.lang].format(3)
-    # A click on Task-3's row of the small timeline, at its start: Task-3's first step.
-    stepper.host.locator(".stepper-track").nth(2).click(position={"x": 1, "y": 4})
+    # The small timeline: a click on Task-3's first bar is Task-3's first step; on Task-3's row
+    # at 0 s, before Task-3 ran, main's first step; a drag to the right end, the last step.
+    track = stepper.host.locator(".stepper-track").nth(2)
+    track.locator(".stepper-bar").first.click()
     assert re.match(r"(Step 3 |第 3 步)", stepper.now())
     assert stepper.tasks()["Task-3"] == RUNNING[stepper.lang]
+    track.click(position={"x": 1, "y": 4})
+    assert re.match(r"(Step 1 |第 1 步)", stepper.now())
+    box = track.bounding_box()
+    page.mouse.move(box["x"] + 2, box["y"] + 4)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] - 1, box["y"] + 4, steps=5)
+    page.mouse.up()
+    assert stepper.tasks()["Task-1"] == DONE[stepper.lang].format("None")
     assert runner_page.foreign_requests() == [] and runner_page.errors == []
 
 

@@ -256,8 +256,8 @@ class Stepper {
   }
 
   /** A small copy of the Timeline's running bars (the same layout: steps.py), one row per task,
-   * with a cursor at the current step; a click on a row jumps to the nearest step there. For
-   * the pointer only: the slider and the buttons do the same from the keyboard. */
+   * with a cursor at the current step, which a press or a drag moves. For the pointer only: the
+   * slider and the buttons do the same from the keyboard. */
   timeline() {
     const { data } = this;
     const span = Math.max(data.span || 1, 1);
@@ -272,16 +272,27 @@ class Stepper {
       const cursor = el("span", { class: "stepper-cursor" });
       this.cursors.push(cursor);
       track.append(cursor);
-      track.addEventListener("click", (event) => {
+      // Press, or drag along, a row: on (or within 4 px of) one of its bars, that step; else
+      // the step nearest that moment, in any task.
+      const jump = (event) => {
         const box = track.getBoundingClientRect();
         const x = ((event.clientX - box.left) / box.width) * span;
+        const near = (4 / box.width) * span;
+        const gap = (step) => (x < step.x[0] ? step.x[0] - x : x > step.x[1] ? x - step.x[1] : 0);
         let best = -1;
         let distance = Infinity;
         data.steps.forEach((step, k) => {
-          const d = step.task !== task.name ? Infinity : x < step.x[0] ? step.x[0] - x : x > step.x[1] ? x - step.x[1] : 0;
+          const d = step.task === task.name && gap(step) <= near ? -1 : gap(step);
           if (d < distance) [best, distance] = [k, d];
         });
-        if (best >= 0) (this.pause(), this.go(best));
+        if (best >= 0 && best !== this.index) (this.pause(), this.go(best));
+      };
+      track.addEventListener("pointerdown", (event) => {
+        track.setPointerCapture?.(event.pointerId);
+        jump(event);
+      });
+      track.addEventListener("pointermove", (event) => {
+        if (event.buttons & 1) jump(event);
       });
       return el("div", { class: "stepper-row" }, el("span", { class: "stepper-row-name" }, task.name), track);
     });

@@ -22,6 +22,7 @@ from asyncio_notes.engine.parent import finish
 from asyncio_notes.engine.script import run_traced, trace_result
 from asyncio_notes.engine.trace import printed_lines
 from asyncio_notes.render.output import output_text, timeline_block
+from asyncio_notes.render.steps import dumps_steps, step_data
 
 # Characters of printed output a run may produce before it is stopped (about 200 KB).
 OUTPUT_LIMIT = 200_000
@@ -60,7 +61,8 @@ def _isolated(script: Path, stderr: io.StringIO) -> Any:
 def run_example(display: str, source: str | None = None) -> dict[str, Any]:
     """Run the example at `display` (relative to the working directory), with the reader's
     `source` if given. Returns {"output": Output text, "timeline": Timeline block or "",
-    "error": message or None, "elapsed": virtual seconds, "python": version}."""
+    "error": message or None, "elapsed": virtual seconds, "python": version, "steps": the
+    stepper's data as JSON text, the build's steps.json bytes for an unchanged example}."""
     root = Path.cwd()
     script = root / display
     if source is not None:
@@ -80,4 +82,5 @@ def run_example(display: str, source: str | None = None) -> dict[str, Any]:
         "error": message,
         "elapsed": trace["elapsed"],
         "python": trace["python"],
+        "steps": dumps_steps(step_data(trace, script.parent, message)),
     }

@@ -3,6 +3,7 @@
     python -m asyncio_notes examples/ch02/task_model.py          # timeline (Mermaid gantt)
     python -m asyncio_notes examples/ch02/task_model.py --json   # the trace itself
     python -m asyncio_notes examples/ch02/task_model.py --real   # real clock instead of virtual
+    python -m asyncio_notes examples/ch02/task_model.py --steps  # each loop iteration, as text
 
 Run it from the repository root with any Python 3.11+ (it needs nothing but the standard
 library), or as `asyncio-trace FILE` inside the project's .venv. The script runs unmodified in a
@@ -22,6 +23,7 @@ from pathlib import Path
 from asyncio_notes.engine.parent import TraceError, trace_script
 from asyncio_notes.engine.trace import dumps
 from asyncio_notes.render.gantt import render_gantt
+from asyncio_notes.render.steps import step_data, steps_text
 
 
 def _seconds(most: float):
@@ -48,6 +50,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("script", type=Path, help="the script to run, e.g. examples/ch02/x.py")
     parser.add_argument("--json", action="store_true", help="print the trace as JSON instead")
+    parser.add_argument(
+        "--steps",
+        action="store_true",
+        help="print each loop iteration instead: what ran, on which lines, the ready queue, timers",
+    )
     parser.add_argument("--real", action="store_true", help="use the real clock (slow)")
     parser.add_argument(
         "--time-limit",
@@ -89,7 +96,12 @@ def main(argv: list[str] | None = None) -> int:
     except TraceError as exc:
         print(f"trace: {exc}", file=sys.stderr)
         return 1
-    print(dumps(trace) if args.json else render_gantt(trace))
+    if args.json:
+        print(dumps(trace))
+    elif args.steps:
+        print(steps_text(step_data(trace, args.script.resolve().parent)), end="")
+    else:
+        print(render_gantt(trace))
     if trace["stderr"].strip() and not args.json:
         # Such as "Task exception was never retrieved": not in the timeline, but it matters.
         print(f"trace: {args.script} wrote to stderr:\n{trace['stderr'].rstrip()}", file=sys.stderr)

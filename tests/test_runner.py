@@ -51,6 +51,7 @@ def test_every_example_twice_in_one_interpreter_equals_the_build(generated) -> N
         out = example_out_dir(example)
         assert result["output"] == (out / "output.txt").read_text(encoding="utf-8"), example
         assert result["timeline"] == (out / "timeline.md").read_text(encoding="utf-8"), example
+        assert result["steps"] == (out / "steps.json").read_text(encoding="utf-8"), example
         assert result["error"] is None
 
 

@@ -75,6 +75,8 @@ def root(tmp_path: Path) -> Path:
     out.mkdir(parents=True)
     (out / "output.txt").write_text("\n".join(["$ python x.py", *HOSTILE, ""]), encoding="utf-8")
     (out / "timeline.md").write_text("timeline\n", encoding="utf-8")
+    (out / "en").mkdir()  # the step log quotes source lines and printed text
+    (out / "en" / "steps.txt").write_text("\n".join(["steps", *HOSTILE, ""]), encoding="utf-8")
     (tmp_path / "build" / "generated" / "secret.txt").write_text("SECRET\n", encoding="utf-8")
     for kind in ("tabs", "code-output"):
         target = f"build/generated/ch09/evil/{kind}.en.md"
@@ -86,14 +88,16 @@ def root(tmp_path: Path) -> Path:
 def test_an_example_and_its_output_are_shown_as_text(root: Path, kind: str) -> None:
     html = render(root, f'# P\n\n--8<-- "build/generated/ch09/evil/{kind}.en.md"\n')
     assert "<script>" not in html
-    assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2  # Code and Output
+    tabs = 3 if kind == "tabs" else 2  # Code, Output (and the step log)
+    assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") == tabs
     assert "SECRET" not in html
     # Every hostile line is shown as written, in both tabs (Pygments wraps tokens in spans).
     text = _text(html)
     for line in HOSTILE:
         if line != "# --8<-- [start:part]":  # a section marker in an example is notation
-            assert text.count(line.strip()) >= 2, line
-    assert text.count("# --8<-- [start:part]") == 1  # printed: output is never notation
+            assert text.count(line.strip()) >= tabs, line
+    # Printed (and quoted in the step log): text, never notation.
+    assert text.count("# --8<-- [start:part]") == tabs - 1
 
 
 def _text(html: str) -> str:

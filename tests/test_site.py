@@ -166,12 +166,16 @@ def test_every_example_output_is_in_both_languages(built_site: BuiltSite) -> Non
             assert f"$ python {relative(example)}" in text, f"{root}: no output of {example.name}"
 
 
-TAB_LABELS = {"zh": ["代码", "输出", "时间线"], "en": ["Code", "Output", "Timeline"]}
+TAB_LABELS = {
+    "zh": ["代码", "输出", "时间线", "逐步执行"],
+    "en": ["Code", "Output", "Timeline", "Step through"],
+}
 
 
 def test_every_example_is_a_tab_set_of_code_output_and_timeline(built_site: BuiltSite) -> None:
     """The shape the in-browser runner relies on: a tabbed set whose first tab is a code block
-    titled with the example's path, then Output, then (where the page shows one) Timeline."""
+    titled with the example's path, then Output, then (where the page shows one) Timeline and
+    Step through."""
     from bs4 import BeautifulSoup
 
     from asyncio_notes.sitebuild.catalog import example_files, relative
@@ -227,3 +231,33 @@ def test_the_runner_is_the_same_files_in_both_languages(built_site: BuiltSite) -
     for zh in runner_files:
         en = built_site.root / "en" / zh.relative_to(built_site.root)
         assert en.is_file() and en.read_bytes() == zh.read_bytes(), f"{en} differs from {zh}"
+
+
+def test_the_step_through_tab_is_a_text_log_until_opened(built_site: BuiltSite) -> None:
+    """Without JavaScript the tab shows the step log (generate.py) in the page's language, kept
+    out of the search index; the stepper's data is published once per example, the same bytes
+    in both languages, and no page links it (stepper.mjs fetches it when the tab is opened)."""
+    from bs4 import BeautifulSoup
+
+    from asyncio_notes.sitebuild.catalog import example_files
+    from asyncio_notes.sitebuild.generate import example_out_dir
+
+    page = "ch02/tasks/index.html"
+    for lang, root in (("zh", built_site.root), ("en", built_site.root / "en")):
+        html = (root / page).read_text(encoding="utf-8")
+        soup = BeautifulSoup(html, "html.parser")
+        host = soup.select_one('.stepper[data-example="examples/ch02/concurrent_tasks.py"]')
+        assert host is not None and host.has_attr("data-search-exclude"), lang
+        log = (
+            example_out_dir(example_files("ch02")[0].parent / "concurrent_tasks.py")
+            / lang
+            / "steps.txt"
+        ).read_text(encoding="utf-8")
+        assert host.select_one("pre").get_text() == log, lang
+        assert ("第 3 轮循环" in log) == (lang == "zh")
+        assert "steps/ch02" not in html and "stepper.mjs" not in html
+    for example in example_files("ch02"):
+        zh = built_site.root / "assets" / "steps" / "ch02" / f"{example.stem}.json"
+        en = built_site.root / "en" / zh.relative_to(built_site.root)
+        built = (example_out_dir(example) / "steps.json").read_bytes()
+        assert zh.read_bytes() == en.read_bytes() == built, example.name

@@ -4,6 +4,8 @@ For each example `examples/chNN/NAME.py` this writes `build/generated/chNN/NAME/
   trace.json    the traced run under the virtual clock (engine/parent.py)
   output.txt    the command and what it printed (the page's Output tab)
   timeline.md   a Mermaid gantt chart of that run (the page's Timeline tab)
+  steps.json    the stepper's data (render/steps.py), published at assets/steps/chNN/NAME.json
+  LANG/steps.txt  the same as a text log (the Step through tab without JavaScript)
   tabs.LANG.md, code-output.LANG.md   what a page includes to show the example (sitebuild/tabs.py)
 and `build/generated/diagrams/task_future_coroutine.md`, a class diagram of asyncio's classes, and
 `build/generated/legend/<lang>.md`, the timelines' legend (legend.py).
@@ -47,6 +49,8 @@ from asyncio_notes.render.output import (
     shown_stderr,
     timeline_block,
 )
+from asyncio_notes.render.steps import LABELS as STEP_LABELS
+from asyncio_notes.render.steps import dumps_steps, step_data, steps_text
 from asyncio_notes.sitebuild.catalog import (
     ExpectedLine,
     example_files,
@@ -173,15 +177,21 @@ def _write_run(run: _Run) -> None:
     stamp = out / "inputs.sha256"
     stamp.unlink(missing_ok=True)  # first: a half-written directory is never taken as cached
     printed = printed_lines(run.trace)
+    steps = step_data(run.trace, run.example.parent)
     files = {
         "trace.json": dumps(run.trace) + "\n",
         "output.txt": output_text(relative(run.example), printed, run.trace["stderr"]),
         "timeline.md": timeline_block(run.trace),
+        "steps.json": dumps_steps(steps),
+        # A folder per language: parity.py sees one include in both.
+        **{f"{lang}/steps.txt": steps_text(steps, lang) for lang in STEP_LABELS},
     }
     for name, text in files.items():
+        (out / name).parent.mkdir(exist_ok=True)
         replace_text(out / name, text)
+    kept = {name.split("/")[0] for name in files}
     for old in out.iterdir():
-        if old.name not in files:
+        if old.name not in kept:
             shutil.rmtree(old) if old.is_dir() else old.unlink()
     replace_text(stamp, run.key)
 

@@ -8,6 +8,9 @@ trims the HTML that mkdocs-jupyter renders.
 The in-page runner: on_pre_build writes its bundle (runner_bundle.py), which on_files adds to the
 site, and hands the page template what each example needs that a browser lacks.
 
+The stepper: on_files publishes each example's steps.json (generate.py) at
+assets/steps/chNN/NAME.json, which stepper.mjs fetches when its tab is opened.
+
 Listed under `hooks:` in mkdocs.yml (and so inherited by mkdocs.en.yml).
 """
 
@@ -24,6 +27,7 @@ from mkdocs.structure.toc import get_toc
 
 from asyncio_notes.sitebuild import lock
 from asyncio_notes.sitebuild.catalog import relative
+from asyncio_notes.sitebuild.generate import OUT_DIR as GENERATED_DIR
 from asyncio_notes.sitebuild.generate import GenerationError, generate_all
 from asyncio_notes.sitebuild.includes import include_problems, outside_links
 from asyncio_notes.sitebuild.notebook_html import slim_notebook_html, toc_tree
@@ -112,6 +116,9 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             raise PluginError(f"{rel.as_posix()} is generated; remove it from {config.docs_dir}")
         files.append(File(rel.as_posix(), str(src_dir), config.site_dir, config.use_directory_urls))
     files.append(File(RUNNER_BUNDLE, str(RUNNER_DIR), config.site_dir, config.use_directory_urls))
+    for steps in sorted(GENERATED_DIR.glob("ch[0-9][0-9]/*/steps.json")):
+        uri = f"assets/steps/{steps.parent.parent.name}/{steps.parent.name}.json"
+        files.append(File.generated(config, uri, abs_src_path=str(steps)))
     return files
 
 

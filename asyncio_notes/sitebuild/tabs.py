@@ -1,8 +1,12 @@
-"""The snippet a page includes to show one example: its Code, Output and Timeline tabs.
+"""The snippet a page includes to show one example: its Code, Output, Timeline and Step through
+tabs.
 
 A page shows an example with one line, `--8<-- "build/generated/chNN/NAME/tabs.LANG.md"`
 (or `code-output.LANG.md`: Code and Output only). The snippet holds the tab labels in the page's
 language and nested includes of the example file and of its generated output and timeline.
+The Step through tab holds the step log as text (out of the search index), which the stepper
+replaces once the tab is opened (runner-on-demand.js imports stepper.mjs, which fetches the
+example's steps.json).
 """
 
 from __future__ import annotations
@@ -14,8 +18,8 @@ from asyncio_notes.paths import GENERATED_DIR, REPO
 from asyncio_notes.sitebuild.lock import replace_text
 
 LABELS = {
-    "zh": {"code": "代码", "output": "输出", "timeline": "时间线"},
-    "en": {"code": "Code", "output": "Output", "timeline": "Timeline"},
+    "zh": {"code": "代码", "output": "输出", "timeline": "时间线", "steps": "逐步执行"},
+    "en": {"code": "Code", "output": "Output", "timeline": "Timeline", "steps": "Step through"},
 }
 KINDS = {"tabs": True, "code-output": False}  # snippet name -> with a Timeline tab
 # 'build/generated/ch02/NAME/tabs.zh.md' -> chapter, example name, kind, language
@@ -70,6 +74,20 @@ def tabs_snippet(target: str, root: Path = REPO) -> str | None:
     ]
     if KINDS[match.group("kind")]:
         parts.append(_tab(label["timeline"], _inc(f"{generated}/timeline.md")))
+        log = f"{generated}/{match.group('lang')}/steps.txt"  # source lines, printed text
+        log_fence = _fence(root / log)
+        parts.append(
+            _tab(
+                label["steps"],
+                f'<div class="stepper" data-example="{example}" data-search-exclude markdown>',
+                "",
+                f"{log_fence}text",
+                _inc(log),
+                log_fence,
+                "",
+                "</div>",
+            )
+        )
     return "\n".join(parts)
 
 

@@ -13,6 +13,7 @@ Sections:
               Python found here, and every example, against real runs iteration by iteration
   runner      the in-page runner: first Run (transfer, time to first output), a second run of
               every chapter example, and a first Run on another page (the runtime from cache)
+  stepper     the Step through tab: each example's step data (gzip), time to open, time per step
   test        wall time of `make test` (whole suite) and `make check` (no browser tier)
 """
 
@@ -24,6 +25,7 @@ from collections.abc import Callable
 from asyncio_notes.devtools.bench.lighthouse import bench_lighthouse
 from asyncio_notes.devtools.bench.pages import bench_site
 from asyncio_notes.devtools.bench.runner import bench_runner
+from asyncio_notes.devtools.bench.stepper import bench_stepper
 from asyncio_notes.devtools.bench.suite import bench_build, bench_fuzz, bench_test
 from asyncio_notes.devtools.bench.tracing import bench_trace
 
@@ -34,6 +36,7 @@ SECTIONS: dict[str, Callable[[], None]] = {
     "lighthouse": bench_lighthouse,
     "fuzz": bench_fuzz,
     "runner": bench_runner,
+    "stepper": bench_stepper,
     "test": bench_test,
 }
 

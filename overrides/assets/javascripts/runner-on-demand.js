@@ -64,3 +64,36 @@
     }
   });
 })();
+
+// The Step through tab: stepper.mjs, and that example's steps, load when a reader first shows the
+// tab (a click on its label, or its panel coming into view: linked tabs switch every example on
+// the page); until then the page fetches nothing for it.
+(function () {
+  "use strict";
+
+  var hosts = document.querySelectorAll(".md-typeset .stepper[data-example]");
+  if (!hosts.length) return;
+  var STEPPER = new URL("stepper.mjs", document.currentScript.src).href;
+  var opened = [];
+
+  function open(host) {
+    if (opened.indexOf(host) >= 0) return;
+    opened.push(host);
+    import(STEPPER).then(function (m) { m.open(host); });
+  }
+
+  var shown = "IntersectionObserver" in window && new IntersectionObserver(function (entries) {
+    entries.forEach(function (entry) {
+      if (entry.isIntersecting) open(entry.target.querySelector(".stepper[data-example]"));
+    });
+  }, { rootMargin: "200px 0px" });
+  hosts.forEach(function (host) {
+    var panel = host.closest(".tabbed-block");
+    if (shown) shown.observe(panel || host);
+    var set = host.closest(".tabbed-set");
+    var panels = set ? set.querySelectorAll(":scope > .tabbed-content > .tabbed-block") : [];
+    var index = Array.prototype.indexOf.call(panels, panel);
+    var label = set && set.querySelectorAll(":scope > .tabbed-labels > label")[index];
+    if (label) label.addEventListener("click", function () { open(host); });
+  });
+})();

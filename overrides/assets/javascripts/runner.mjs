@@ -271,6 +271,14 @@ export function reset(set) {
   }
   delete set.runnerResult;
   state.status.textContent = "";
+  handSteps(set, null);
+}
+
+/** The Step through tab (stepper.mjs) shows this run's steps, or the build's again (null). */
+function handSteps(set, steps) {
+  if (steps) set.runnerSteps = steps;
+  else delete set.runnerSteps;
+  set.dispatchEvent(new CustomEvent("runner-steps", { detail: steps }));
 }
 
 /** Set the build's nodes aside for Reset, as they are (a drawn diagram lives in a closed shadow
@@ -325,9 +333,10 @@ export async function run(set) {
   }
   const answer = { status: result.type, total: performance.now() - started, startup };
   if (result.type === "result") {
-    const { output, timeline, ms, elapsed } = result;
-    Object.assign(answer, { output, timeline, ms, elapsed });
+    const { output, timeline, ms, elapsed, steps } = result;
+    Object.assign(answer, { output, timeline, ms, elapsed, steps });
     await show(set, result);
+    handSteps(set, steps);
     state.status.textContent = TEXT.done(Math.round(result.ms));
   } else {
     // The Output tab says why the run ended; the Timeline keeps what it showed.

@@ -184,7 +184,7 @@ def test_cut_timeline_labels_show_their_full_text(site_server: str, tab) -> None
     )
     assert "starting main with args () {}" in found["titles"]
     assert long_title in found["titles"]  # a section title
-    assert "await Task-3" in found["titles"]  # a wait too short for its label
+    assert "ready" in found["titles"]  # a ready span too short for its label
     assert found["focused"] and found["shown"] != "none"
     assert found["text"] == "starting main with args () {}"
     assert not page.locator("ul.timeline-text").first.is_visible()  # the chart says it all

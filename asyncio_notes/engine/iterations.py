@@ -134,18 +134,13 @@ class IterationRecorder:
     def _wakes(self, callback: Any, args: tuple[Any, ...]) -> list[str]:
         """The tasks a callback will wake: a task it is a method of (`task.cancel`, a timeout's
         `_on_timeout`), or the tasks waiting on a future it completes (a sleep's timer)."""
-        woken: list[str] = []
         owner = getattr(callback, "__self__", None)
-        for value in (owner, getattr(owner, "_task", None), *args):
-            if isinstance(value, asyncio.Task):
-                if value is owner or value is getattr(owner, "_task", None):
-                    woken.append(self.name_of(value) or "")
-            elif isinstance(value, asyncio.Future):
-                for waiting, _context in getattr(value, "_callbacks", None) or ():
-                    task = step_task(waiting)
-                    if task is not None:
-                        woken.append(self.name_of(task) or "")
-        return [name for name in dict.fromkeys(woken) if name]
+        tasks = [t for t in (owner, getattr(owner, "_task", None)) if isinstance(t, asyncio.Task)]
+        for value in (owner, *args):
+            if isinstance(value, asyncio.Future) and not isinstance(value, asyncio.Task):
+                waiting = getattr(value, "_callbacks", None) or ()
+                tasks += [task for cb, _ in waiting if (task := step_task(cb)) is not None]
+        return list(dict.fromkeys(name for t in tasks if (name := self.name_of(t))))
 
     def _queue(self, handles: Any) -> list[dict[str, Any]]:
         shown: list[dict[str, Any]] = []

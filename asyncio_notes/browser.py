@@ -72,7 +72,9 @@ def run_example(display: str, source: str | None = None) -> dict[str, Any]:
         trace, error = run_traced(
             script, time_limit=TIME_LIMIT, wait_for_threads=False, output_limit=OUTPUT_LIMIT
         )
-    trace, message = finish(trace_result(display, "virtual", trace, error), stderr.getvalue(), root)
+    trace, failure = finish(trace_result(display, "virtual", trace, error), stderr.getvalue(), root)
+    # Nothing in the browser can raise a limit: the message alone says what happened.
+    message = None if failure is None else str(failure)
     # An exception's traceback is already in stderr; other failures say why the run ended.
     shown = message if error is not None and error["kind"] != "exception" else None
     text = output_text(display, printed_lines(trace), trace["stderr"][:OUTPUT_LIMIT], shown)

@@ -43,6 +43,13 @@ def _seconds(most: float):
     return parse
 
 
+# What a reader who hits a limit can do about it, from this command line.
+HINTS = {
+    "time_limit": "If it really runs that long, raise the limit with --time-limit SECONDS.",
+    "timeout": "If it really needs that long, raise the limit with --timeout SECONDS.",
+}
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m asyncio_notes",
@@ -88,13 +95,10 @@ def main(argv: list[str] | None = None) -> int:
             real=args.real,
             time_limit=args.time_limit,
             timeout=args.timeout,
-            raise_limits={
-                "time_limit": "raise it with --time-limit SECONDS",
-                "timeout": "raise it with --timeout SECONDS",
-            },
         )
     except TraceError as exc:
-        print(f"trace: {exc}", file=sys.stderr)
+        hint = HINTS.get(exc.kind)
+        print(f"trace: {exc}" + (f"\n{hint}" if hint else ""), file=sys.stderr)
         return 1
     if args.json:
         print(dumps(trace))

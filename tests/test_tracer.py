@@ -62,6 +62,29 @@ def test_an_example_that_raises(tmp_path: Path) -> None:
     assert 'File "<stdlib>/asyncio/runners.py"' in message and "asyncio_notes" not in message
 
 
+def test_one_error_type_says_how_where_and_what_ran(tmp_path: Path) -> None:
+    raises = write(
+        tmp_path, 'async def main():\n    await asyncio.sleep(1)\n    raise ValueError("no")'
+    )
+    with pytest.raises(TraceError) as caught:
+        trace_script(raises)
+    error = caught.value
+    assert (error.kind, error.script, error.line) == ("exception", str(raises), f"{raises}:6")
+    assert error.trace is not None and round(error.trace["elapsed"], 3) == 1.0  # what ran
+    deadlocks = tmp_path / "deadlocks.py"
+    deadlocks.write_text(
+        "import asyncio\n\n\nasync def main():\n"
+        "    await asyncio.get_running_loop().create_future()\n\n\nasyncio.run(main())\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(TraceError) as caught:
+        trace_script(deadlocks)
+    assert (caught.value.kind, caught.value.line) == ("deadlock", f"{deadlocks}:5")
+    with pytest.raises(TraceError) as caught:
+        trace_script(tmp_path / "missing.py")
+    assert caught.value.kind == "no_file" and caught.value.trace is None
+
+
 def test_an_example_that_deadlocks(tmp_path: Path) -> None:
     path = write(
         tmp_path, "async def main():\n    await asyncio.get_running_loop().create_future()"
@@ -153,13 +176,13 @@ def test_the_time_limit_message_says_how_to_raise_it_or_that_nothing_can(
         capture_output=True,
         text=True,
     )
-    assert "raise it with --time-limit SECONDS" in cli.stderr, cli.stderr
+    assert "raise the limit with --time-limit SECONDS" in cli.stderr, cli.stderr
     from asyncio_notes.sitebuild import generate
 
     monkeypatch.setattr(generate, "OUT_DIR", tmp_path / "generated")
     with pytest.raises(generate.GenerationError) as caught:
         generate.generate_example(path)
-    assert "the site build has no option to raise it" in str(caught.value)
+    assert "The site build has no option to raise this limit" in str(caught.value)
 
 
 def test_input_says_examples_cannot_read_standard_input(tmp_path: Path) -> None:

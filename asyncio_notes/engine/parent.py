@@ -1,7 +1,10 @@
-"""The parent side of a trace: `trace_script(path)` runs a script in a child interpreter, as
-`python path` would (its directory first on sys.path, `__name__ == "__main__"`), under the virtual
-clock (or the real one), and returns its trace (trace.py); it raises TraceError, with a message
-that names the script and says what to do, when the script raises, deadlocks or hangs.
+"""The parent side of a trace, and the engine's one entry point: `trace_script(path)` runs a
+script in a child interpreter, as `python path` would (its directory first on sys.path,
+`__name__ == "__main__"`), under the virtual clock (or the real one), and returns its trace
+(trace.py). When the script cannot be traced (it raises, deadlocks, hangs, passes a limit) it
+raises one error type, TraceError, which says how (`kind`), where in the reader's files (`script`,
+`line`) and what ran until then (`trace`); each caller (the build, the CLI, the browser) adds its
+own hint on what to do, such as how to raise a limit.
 
 Paths in messages and output are shown relative to `root` (the working directory by default).
 The script itself runs in a temporary working directory (also its HOME) that is removed
@@ -29,7 +32,22 @@ _CHILD_FILES = ("stdout.txt", "stderr.txt", "result.json", "stuck.txt")
 
 
 class TraceError(RuntimeError):
-    """The script could not be traced: it raised, deadlocked, ran past a limit or hung."""
+    """The script could not be traced. `kind`: how (exception, deadlock, time_limit, spin,
+    exit, output_limit, timeout, crashed, no_file, interpreter); `script`: the script as shown;
+    `line`: the line of the reader's own files where it failed, when known (`file.py:12`);
+    `trace`: what ran until then, when the run got as far as reporting (else None)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: str,
+        script: str,
+        line: str | None = None,
+        trace: Trace | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.kind, self.script, self.line, self.trace = kind, script, line, trace
 
 
 def trace_script(
@@ -40,23 +58,16 @@ def trace_script(
     timeout: float = 30.0,
     python: str | None = None,
     root: Path | None = None,
-    raise_limits: dict[str, str] | None = None,
 ) -> Trace:
-    """Run `script` in a child interpreter and return its trace; raise TraceError if it fails.
-
-    `raise_limits` says, for "time_limit" and "timeout", how a reader who hits one can raise it
-    (a command-line option, say, or that the caller has none)."""
-    if raise_limits is None:
-        raise_limits = {
-            k: f"raise it with trace_script({k}=...)" for k in ("time_limit", "timeout")
-        }
+    """Run `script` in a child interpreter and return its trace; raise TraceError if it fails."""
     root = Path(root or Path.cwd()).resolve()
     script = Path(script).resolve()
     name = display_path(script, root)
     if script.is_dir():
-        raise TraceError(f"{name} is a directory, not a script: name a .py file in it")
+        message = f"{name} is a directory, not a script: name a .py file in it"
+        raise TraceError(message, kind="no_file", script=name)
     if not script.is_file():
-        raise TraceError(f"{name}: no such file")
+        raise TraceError(f"{name}: no such file", kind="no_file", script=name)
     with tempfile.TemporaryDirectory(prefix="trace-") as tmp:
         files = {f: os.path.join(tmp, f) for f in _CHILD_FILES}
         work = Path(tmp, "cwd")
@@ -74,9 +85,11 @@ def trace_script(
             limit = timeout + _KILL_GRACE
             status = run_child(python or sys.executable, args, files, limit, work)
         except OSError as exc:
-            raise TraceError(f"{name}: cannot start the interpreter {python!r}: {exc}") from None
+            message = f"{name}: cannot start the interpreter {python!r}: {exc}"
+            raise TraceError(message, kind="interpreter", script=name) from None
         except ServerDied as exc:
-            raise TraceError(f"{name} was stopped: {exc} (killed?). Run it again.") from None
+            message = f"{name} was stopped: {exc} (killed?). Run it again."
+            raise TraceError(message, kind="crashed", script=name) from None
         found = {
             f: Path(path).read_text("utf-8", errors="replace")
             for f, path in files.items()
@@ -84,19 +97,17 @@ def trace_script(
         }
     stderr, stuck = found.get("stderr.txt", ""), found.get("stuck.txt", "")
     if "result.json" not in found:
-        _raise_for_missing_result(name, stderr, status, stuck, timeout, root, raise_limits)
-    trace, message = finish(json.loads(found["result.json"]), stderr, root, raise_limits)
-    if message is not None:
-        raise TraceError(message)
+        _raise_for_missing_result(name, stderr, status, stuck, timeout, root)
+    trace, error = finish(json.loads(found["result.json"]), stderr, root)
+    if error is not None:
+        raise error
     return trace
 
 
-def finish(
-    result: dict, stderr: str, root: Path, raise_limits: dict[str, str] | None = None
-) -> tuple[Trace, str | None]:
+def finish(result: dict, stderr: str, root: Path) -> tuple[Trace, TraceError | None]:
     """A run's report (script.trace_result) and its stderr -> the trace as published and,
-    if the run failed, the message that says so. The build and the browser both finish here.
-    `raise_limits`: see trace_script (None: nothing the reader runs can raise a limit)."""
+    if the run failed, the error that says so (not raised). The build and the browser both
+    finish here."""
     stdlib = result.pop("stdlib")
     error = result.pop("error")
     script_dir = os.path.dirname(os.path.join(root, result["script"]))
@@ -107,51 +118,61 @@ def finish(
         entry["text"] = normalize(entry["text"], stdlib, root, script_dir)
     if error is None:
         return result, None  # type: ignore[return-value]
+    name = result["script"]
     detail = normalize(error["detail"], stdlib, root, script_dir)
-    message = _error_message(result["script"], error, detail, raise_limits or {})
-    return result, message  # type: ignore[return-value]
-
-
-def _how_to_raise(limit: str, raise_limits: dict[str, str]) -> str:
-    return raise_limits.get(limit, "nothing here can raise it")
+    line = reader_line(detail, os.path.dirname(name))
+    message = _error_message(name, error, detail)
+    trace: Trace = result  # type: ignore[assignment]
+    return trace, TraceError(message, kind=error["kind"], script=name, line=line, trace=trace)
 
 
 def _raise_for_missing_result(
-    name: str,
-    stderr: str,
-    status: int | None,
-    stuck: str,
-    timeout: float,
-    root: Path,
-    raise_limits: dict[str, str],
+    name: str, stderr: str, status: int | None, stuck: str, timeout: float, root: Path
 ) -> None:
     stdlib = os.path.dirname(os.__file__)
     if stuck or status is None:
         where = stuck_at(stuck, root)
-        raise TraceError(
+        message = (
             f"{name} did not finish within {timeout:g} s of real time and was stopped"
             f"{f' at {where}' if where else ''}: it never yields to the event loop (a CPU "
-            f"loop?) or blocks on something outside asyncio. Make it finish sooner; if it "
-            f"really needs that long, {_how_to_raise('timeout', raise_limits)}."
+            f"loop?) or blocks on something outside asyncio. Make it finish sooner."
             f"\n{normalize(stuck, stdlib, root)}"
         )
-    raise TraceError(
+        line = where.split(" in ")[0] if where else None
+        raise TraceError(message, kind="timeout", script=name, line=line)
+    message = (
         f"{name}: the tracer's child process ended with status {status} before reporting "
         f"(crashed or killed?).\n{normalize(stderr, stdlib, root)}"
     )
+    raise TraceError(message, kind="crashed", script=name)
 
 
-def _error_message(
-    name: str, error: dict[str, str], detail: str, raise_limits: dict[str, str]
-) -> str:
+# A traceback's frame, or a pending task's place (`waiting at examples/ch02/x.py:14`).
+_READER_FRAME = re.compile(
+    r'File "(?P<file>[^"]+)", line (?P<line>\d+)|waiting at (?P<at>\S+\.py):(?P<n>\d+)'
+)
+
+
+def reader_line(text: str, folder: str) -> str | None:
+    """`examples/ch02/x.py:12`: the innermost place in `text` (a traceback, or the pending tasks'
+    `waiting at` lines) in a file of the reader's `folder`; None if none is."""
+    found = None
+    for match in _READER_FRAME.finditer(text):
+        file = match["file"] or match["at"]
+        number = match["line"] or match["n"]
+        if os.path.dirname(file) == folder:
+            found = f"{file}:{number}"
+            if match["at"]:  # the first pending task is the one that waits
+                return found
+    return found
+
+
+def _error_message(name: str, error: dict[str, str], detail: str) -> str:
     kind = error["kind"]
     if kind == "deadlock":
         return f"{name} deadlocked under the virtual clock: {detail}"
     if kind == "time_limit":
-        return (
-            f"{name} ran past the virtual time limit: {detail}\nIf it really runs that long, "
-            f"{_how_to_raise('time_limit', raise_limits)}."
-        )
+        return f"{name} ran past the virtual time limit: {detail}"
     if kind == "spin":
         return f"{name} never lets virtual time pass: {detail}"
     if kind == "exit":

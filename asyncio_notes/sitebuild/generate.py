@@ -77,8 +77,9 @@ def _generator_sources() -> list[Path]:
 
 
 # The build traces every example with the same limits, and offers no option to change them.
-_NO_RAISING = {
-    limit: "the site build has no option to raise it: make the example finish sooner"
+# What a contributor whose example hits a limit can do about it: the build has no option.
+_HINTS = {
+    limit: "The site build has no option to raise this limit: make the example finish sooner."
     for limit in ("time_limit", "timeout")
 }
 
@@ -162,9 +163,10 @@ def _run(example: Path, *, force: bool = False) -> _Run | None:
     if not force and stamp.exists() and stamp.read_text() == key:
         return None
     try:
-        trace = trace_script(example, root=REPO, raise_limits=_NO_RAISING)
+        trace = trace_script(example, root=REPO)
     except TraceError as exc:
-        raise GenerationError(str(exc)) from None
+        hint = _HINTS.get(exc.kind)
+        raise GenerationError(str(exc) + (f"\n{hint}" if hint else "")) from None
     _check_transcript(example, printed_lines(trace))
     # The Output tab shows stderr too: it is checked like the printed lines, never published raw.
     _check_transcript(example, shown_stderr(trace["stderr"]), expected_stderr)

@@ -367,3 +367,116 @@ def test_a_busy_loop_is_stopped_and_the_page_stays_usable(runner_page: RunnerPag
     # A new worker serves the next run.
     example.get_by_role("button", name=RESET["zh"]).click()
     assert runner_page.run(path)["status"] == "result"
+
+
+# Issue 22: the reader's mistakes in their own words, results beside the code, every example.
+
+MISTAKES = {
+    # name: (source, the status sentence in (zh, en), what the Output shows, the line marked)
+    "syntax": (
+        "import asyncio\n\nasync def main():\n    print('hi'\n\nasyncio.run(main())",
+        (
+            "SyntaxError: '(' was never closed（第 4 行）",
+            "SyntaxError: '(' was never closed (line 4)",
+        ),
+        "SyntaxError: '(' was never closed",
+        "    print('hi'",
+    ),
+    "exception": (
+        "import asyncio\n\nasync def main():\n    await asyncio.sleep(1)\n"
+        "    raise ValueError('boom')\n\nasyncio.run(main())",
+        ("第 5 行：ValueError: boom", "Line 5: ValueError: boom"),
+        'File "examples/ch02/task_model.py", line 5, in main',
+        "    raise ValueError('boom')",
+    ),
+}
+
+
+@IN_BOTH
+def test_a_readers_mistake_is_shown_in_their_own_words(runner_page: RunnerPage) -> None:
+    """Python's own message and the reader's frames only; one short status sentence; the line
+    marked in the editor; the results under the code; never the previous run's timeline."""
+    path = "examples/ch02/task_model.py"
+    example = runner_page.example(path)
+    lang = 0 if runner_page.lang == "zh" else 1
+    for name, (source, status, shown, line) in MISTAKES.items():
+        assert runner_page.run(path)["status"] == "result"  # a chart to be replaced
+        runner_page.edit(path, source)
+        result = runner_page.run(path)
+        assert result["status"] == "result" and result["kind"] == name, result
+        status = example.locator(".runner-status").text_content()
+        assert status.startswith(MISTAKES[name][1][lang]), status
+        assert "\n" not in status and len(status) < 80, status
+        output = runner_page.output_shown(path)
+        assert shown in output and "asyncio_notes" not in output and "PythonError" not in output
+        assert example.locator(".cm-line.runner-error-line").text_content() == line
+        # Beside the code, without a tab switch: the same output, and the timeline (or why none).
+        results = example.locator(".runner-results")
+        assert results.is_visible() and results.locator("pre").text_content() == output
+        timeline = example.locator(":scope > .tabbed-content > .tabbed-block").nth(2)
+        if name == "syntax":
+            assert results.locator("svg").count() == 0
+            assert timeline.locator(".runner-diagram svg").count() == 0
+            assert timeline.locator(".runner-timeline-note").count() == 1
+        else:  # drawn up to the failure, the error marked on main's row
+            assert results.locator("div.mermaid svg").count() == 1
+            assert "ValueError('boom') :crit, milestone" in result["timeline"]
+    example.get_by_role("button", name=RESET[runner_page.lang]).click()
+    assert example.locator(".runner-results").is_hidden()
+    assert example.locator(".cm-line.runner-error-line").count() == 0
+
+
+@IN_ENGLISH
+def test_many_tasks_and_much_output_stay_readable(runner_page: RunnerPage) -> None:
+    """10,000 tasks: a summary chart and a sentence saying so, never Mermaid's error box, never
+    "never awaits"; 5,000 lines: the first 1,000 shown, in a panel of its own height."""
+    path = "examples/ch02/task_model.py"
+    example = runner_page.example(path)
+    runner_page.edit(
+        path,
+        "import asyncio\n\nasync def work(i):\n    await asyncio.sleep(0.01 * (i % 7))\n\n"
+        "async def main():\n    await asyncio.gather(*(work(i) for i in range(10_000)))\n"
+        "    print('done')\n\nasyncio.run(main())",
+    )
+    result = runner_page.run(path)
+    assert result["status"] == "result", result
+    assert result["kind"] in (None, "busy"), (
+        result
+    )  # busy: stopped with what ran, on a slow machine
+    assert "never awaits" not in example.locator(".runner-status").text_content()
+    note = example.locator(".runner-results .runner-timeline-note").first.text_content()
+    assert "10001 tasks" in note and "the first 40 tasks" in note, note
+    assert example.locator(".runner-results div.mermaid svg").count() == 1
+    page_text = runner_page.page.locator("body").text_content()
+    assert "Syntax error in text" not in page_text and "Maximum text size" not in page_text
+    runner_page.edit(path, "for i in range(5000):\n    print(i)")
+    result = runner_page.run(path)
+    assert result["lines"] == 5000 and result["output"].count("\n") == 1002
+    status = example.locator(".runner-status").text_content()
+    assert "The Output shows the first 1000 of 5000 lines." in status, status
+    shown = example.locator(".runner-results pre > code")
+    box = shown.bounding_box()
+    assert box["height"] < 600 and shown.evaluate("e => e.scrollHeight > e.clientHeight")
+    example.get_by_role("button", name=RESET["en"]).click()
+
+
+def test_every_example_on_the_site_has_a_run_button(new_context, site_server: str) -> None:
+    """In both languages, on every chapter page: every example's Code tab has Run, or says
+    why it cannot run in the browser."""
+    page = new_context(viewport={"width": 1280, "height": 800}).new_page()
+    seen = set()
+    for lang in ("zh", "en"):
+        for md in sorted((REPO / "docs" / lang / "ch02").glob("*.md")):
+            slug = "" if md.stem == "index" else f"{md.stem}/"
+            page.goto(_url(site_server, lang, f"ch02/{slug}"))
+            for title in page.locator(".tabbed-set .highlight .filename").all_text_contents():
+                if not re.fullmatch(r"examples/ch\d\d/\w+\.py", title.strip()):
+                    continue
+                example = page.locator(f'.tabbed-set[data-runner-example="{title.strip()}"]')
+                bar = example.locator(".runner-bar")
+                assert (
+                    bar.locator(".runner-run").count() == 1 or bar.locator(".runner-note").count()
+                ), title
+                seen.add((lang, title.strip()))
+    expected = {(lang, relative(e)) for lang in ("zh", "en") for e in example_files()}
+    assert expected <= seen, sorted(expected - seen)

@@ -19,6 +19,7 @@ const WORKER = new URL("runner-worker.mjs", import.meta.url);
 const BUNDLE = new URL("../runner/bundle.json", import.meta.url).href;
 const WATCHDOG_MS = 5000;
 const ZH = (document.documentElement.lang || "").startsWith("zh");
+// The status line: one short sentence; the Output says the rest, in Python's own words.
 const TEXT = ZH
   ? {
       run: "运行",
@@ -26,13 +27,31 @@ const TEXT = ZH
       reset: "还原",
       loading: "正在载入浏览器里的 Python（首次约需几秒）…",
       running: "运行中…",
-      done: (ms) => `完成，用时 ${ms} 毫秒（真实时间）。输出和时间线已按这次运行重画。`,
+      done: (ms) => `完成，用时 ${ms} 毫秒（真实时间），结果在下面。`,
       stopped: "已停止。",
-      watchdog: `运行了 ${WATCHDOG_MS / 1000} 秒（真实时间）还没结束，已强行停止：代码可能卡在一个从不 await 的循环里（比如 while True: pass）。`,
-      failed: "运行器出错：",
+      watchdog: `运行 ${WATCHDOG_MS / 1000} 秒仍未结束，已强行停止：代码可能卡在一个从不 await 的循环里（比如 while True: pass）。`,
+      failed: (what) => `浏览器里的 Python 出了问题（${what}），请再按一次“运行”。`,
       hint: "按 Esc 再按 Tab 可离开编辑器。",
       editor: "可编辑的示例代码",
-      noTasks: "这次运行没有创建任何任务，没有时间线可画。",
+      at: (line) => (line ? `第 ${line} 行：` : ""),
+      kinds: {
+        syntax: (r) => `${r.summary}（第 ${r.line} 行），代码没有运行。`,
+        exception: (r) => `${TEXT_AT(r)}${r.summary}。`,
+        deadlock: (r) => `${TEXT_AT(r)}死锁：没有任何东西能再唤醒事件循环。`,
+        spin: () => "已停止：事件循环一直在转，虚拟时间却从不前进。",
+        time_limit: () => "已停止：虚拟时间超过了十分钟的上限。",
+        output_limit: () => "已停止：输出超过了 200,000 个字符。",
+        busy: () => "已停止：代码一直在 await，但要做的事太多，时间线画到停下为止。",
+        exit: (r) => `脚本以状态 ${r.error?.match(/status (\S+?)\.?$/)?.[1] ?? "?"} 退出。`,
+      },
+      capped: (shown, all) => `输出只显示前 ${shown} 行（共 ${all} 行）。`,
+      noRun: "这次运行在报告结果之前就被停止了，没有时间线可画。",
+      notCompiled: "代码没能编译，一行也没有运行，没有时间线可画。",
+      cut: (c) =>
+        `这次运行有 ${c.tasks} 个任务、${c.events} 个运行步骤和输出，全部画出来太大了：下面只画前 ${c.shown_tasks} 个任务` +
+        (c.until == null ? "。" : `，到 ${Number(c.until.toPrecision(3))} 秒为止。`),
+      tooBig: "这张时间线太大，画不出来；输出标签页里有这次运行的全部输出。",
+      results: "运行结果",
     }
   : {
       run: "Run",
@@ -40,14 +59,44 @@ const TEXT = ZH
       reset: "Reset",
       loading: "Loading Python for the browser (a few seconds the first time)…",
       running: "Running…",
-      done: (ms) => `Done in ${ms} ms of real time. Output and Timeline now show this run.`,
+      done: (ms) => `Done in ${ms} ms of real time; the results are below.`,
       stopped: "Stopped.",
-      watchdog: `Still running after ${WATCHDOG_MS / 1000} s of real time, so it was stopped: the code may be stuck in a loop that never awaits (such as while True: pass).`,
-      failed: "The runner failed: ",
+      watchdog: `Stopped after ${WATCHDOG_MS / 1000} s of real time: the code may be stuck in a loop that never awaits (such as while True: pass).`,
+      failed: (what) => `Python in the browser failed (${what}); press Run again.`,
       hint: "Press Esc, then Tab, to leave the editor.",
       editor: "Editable example code",
-      noTasks: "This run created no tasks, so there is no timeline to draw.",
+      at: (line) => (line ? `Line ${line}: ` : ""),
+      kinds: {
+        syntax: (r) => `${r.summary} (line ${r.line}), so nothing ran.`,
+        exception: (r) => `${TEXT_AT(r)}${r.summary}.`,
+        deadlock: (r) => `${TEXT_AT(r)}deadlock: nothing can ever wake the event loop.`,
+        spin: () => "Stopped: the event loop keeps running but virtual time never passes.",
+        time_limit: () => "Stopped: virtual time passed the ten-minute limit.",
+        output_limit: () => "Stopped: the output passed 200,000 characters.",
+        busy: () => "Stopped: the code keeps awaiting but has too much to do; the timeline shows what ran.",
+        exit: (r) => `The script exited with status ${r.error?.match(/status (\S+?)\.?$/)?.[1] ?? "?"}.`,
+      },
+      capped: (shown, all) => `The Output shows the first ${shown} of ${all} lines.`,
+      noRun: "The run was stopped before it could report, so there is no timeline to draw.",
+      notCompiled: "The code did not compile, so nothing ran and there is no timeline to draw.",
+      cut: (c) =>
+        `This run had ${c.tasks} tasks and ${c.events} steps and prints, too many to draw: the chart shows the first ${c.shown_tasks} tasks` +
+        (c.until == null ? "." : `, up to ${Number(c.until.toPrecision(3))} s.`),
+      tooBig: "This timeline is too big to draw; the Output tab has everything the run printed.",
+      results: "Results of the run",
     };
+const TEXT_AT = (r) => TEXT.at(r.line);
+// Printed lines the worker sends at most (asyncio_notes/browser.py SHOWN_LINES).
+const SHOWN_LINES = 1000;
+
+/** The status sentence for a finished run (`result`, from the worker). */
+function statusFor(result) {
+  if (!result.kind) {
+    const done = TEXT.done(Math.round(result.ms));
+    return result.lines > SHOWN_LINES ? `${done} ${TEXT.capped(SHOWN_LINES, result.lines)}` : done;
+  }
+  return (TEXT.kinds[result.kind] ?? (() => result.kind))(result);
+}
 
 // The editor's code colours are Material's (its CSS variables): right in both schemes, and the
 // same as the highlighted code it replaces. Defined once, for every editor on the page.
@@ -200,14 +249,52 @@ function example(set) {
   stopButton.hidden = true;
   const resetButton = button(TEXT.reset, "runner-reset", () => reset(set));
   bar.querySelector(".runner-run").after(stopButton, resetButton);
-  bar.after(status);
-  state = { path: set.dataset.runnerExample, pre, code, original, status, stopButton, view: null };
+  const results = document.createElement("div");
+  results.className = "runner-results";
+  results.setAttribute("role", "region");
+  results.setAttribute("aria-label", TEXT.results);
+  results.hidden = true;
+  bar.after(status, results);
+  const path = set.dataset.runnerExample;
+  state = { path, pre, code, original, status, results, stopButton, view: null };
   examples.set(set, state);
   return state;
 }
 
 function edited(state) {
   return state.view !== null && state.view.state.doc.toString() !== state.original.text;
+}
+
+// The line a failed run names (Python's innermost frame in the reader's file), marked in the editor.
+let marking = null;
+function lineMarks() {
+  const { Decoration, EditorView, StateEffect, StateField } = cm;
+  if (marking) return marking;
+  const mark = StateEffect.define();
+  const field = StateField.define({
+    create: () => Decoration.none,
+    update(marks, transaction) {
+      marks = marks.map(transaction.changes);
+      for (const effect of transaction.effects) {
+        if (!effect.is(mark)) continue;
+        marks = effect.value === null ? Decoration.none
+          : Decoration.set([Decoration.line({ class: "runner-error-line" }).range(effect.value)]);
+      }
+      return marks;
+    },
+    provide: (f) => EditorView.decorations.from(f),
+  });
+  return (marking = { mark, field });
+}
+
+/** Mark line `line` (1-based) of the editor, or none (null), and bring it into view. */
+function markLine(state, line) {
+  if (!state.view) return;
+  const doc = state.view.state.doc;
+  const { mark } = lineMarks();
+  if (!line || line > doc.lines) return state.view.dispatch({ effects: mark.of(null) });
+  const from = doc.line(line).from;
+  state.view.dispatch({ effects: [mark.of(from), cm.EditorView.scrollIntoView(from, { y: "nearest" })] });
 }
 
 /** The example's code as an editor; the editor bundle has loaded. */
@@ -227,6 +314,7 @@ function makeEditor(state) {
         keymap.of([indentWithTab]),
         python(),
         syntaxHighlighting(colours()),
+        lineMarks().field,
         EditorView.contentAttributes.of({ "aria-label": `${TEXT.editor}: ${state.path}` }),
         EditorView.updateListener.of((update) => {
           // Material's Copy button copies this element's text: the reader's code once edited.
@@ -240,7 +328,8 @@ function makeEditor(state) {
   });
   state.pre.classList.add("runner-editing");
   state.pre.append(host);
-  state.pre.after(hint);
+  // Esc then Tab is a keyboard's way out: a touch screen has neither key.
+  if (!matchMedia("(pointer: coarse)").matches) state.pre.after(hint);
 }
 
 /** Turn the example's code into an editor (once). `focus`: the reader clicked into the code,
@@ -265,12 +354,15 @@ export function reset(set) {
   }
   state.code.innerHTML = state.original.html;
   const [, output, timeline] = panels(set);
-  for (const panel of [output, timeline]) {
+  for (const panel of [output, timeline].filter(Boolean)) {
     if (panel.runnerOriginal) panel.replaceChildren(...panel.runnerOriginal);
     delete panel.runnerOriginal;
   }
   delete set.runnerResult;
   state.status.textContent = "";
+  state.results.replaceChildren();
+  state.results.hidden = true;
+  markLine(state, null);
 }
 
 /** Set the build's nodes aside for Reset, as they are (a drawn diagram lives in a closed shadow
@@ -283,29 +375,63 @@ function replacePanel(panel, ...nodes) {
 function showOutput(set, text) {
   const [, panel] = panels(set);
   replacePanel(panel);
-  panel.querySelector("pre > code").textContent = text;
+  const pre = panel.querySelector("pre");
+  pre.classList.add("runner-shown"); // a fixed height, its own scroll (extra.css)
+  pre.querySelector("code").textContent = text;
 }
 
 let diagrams = 0;
 
-async function show(set, result) {
-  const [, , timelinePanel] = panels(set);
-  showOutput(set, result.output);
+/** The Timeline of a run: its chart, with a sentence first if it was cut or cannot be drawn.
+ * Mermaid's own error box is never shown: a chart it refuses is named in words. */
+async function drawTimeline(result) {
   const host = document.createElement("div");
   host.className = "diagram runner-diagram";
-  const source = /^```mermaid\n([\s\S]*)\n```$/m.exec(result.timeline)?.[1];
-  if (source) {
-    const { svg } = await mermaid.render(`runner-diagram-${++diagrams}`, source);
+  const note = (text) => {
+    const p = document.createElement("p");
+    p.className = "runner-timeline-note";
+    p.textContent = text;
+    host.append(p);
+  };
+  if (result.kind === "syntax") return note(TEXT.notCompiled), host;
+  const source = /^```mermaid\n([\s\S]*)\n```$/m.exec(result.timeline ?? "")?.[1];
+  if (!source) return note(TEXT.noRun), host;
+  if (result.cut) note(TEXT.cut(result.cut));
+  const id = `runner-diagram-${++diagrams}`;
+  try {
+    const { svg } = await mermaid.render(id, source);
     const drawn = document.createElement("div");
     drawn.className = "mermaid";
     drawn.innerHTML = svg;
     host.append(drawn);
-  } else {
-    const note = document.createElement("p");
-    note.textContent = TEXT.noTasks;
-    host.append(note);
+  } catch (error) {
+    console.warn("Mermaid:", error);
+    note(TEXT.tooBig);
+  } finally {
+    // Mermaid leaves its scratch element (or its error box) in the page when a render fails.
+    for (const stray of [document.getElementById(id), document.getElementById(`d${id}`)]) {
+      if (stray && !host.contains(stray)) stray.remove();
+    }
   }
-  replacePanel(timelinePanel, host);
+  return host;
+}
+
+/** Under the editor, without a tab switch: what the run printed and its timeline. */
+function showBeside(state, text, timeline) {
+  const output = document.createElement("pre");
+  output.className = "runner-shown";
+  const code = document.createElement("code");
+  code.textContent = text;
+  output.append(code);
+  state.results.replaceChildren(output, timeline);
+  state.results.hidden = false;
+}
+
+async function show(set, state, result) {
+  const [, , timelinePanel] = panels(set);
+  showOutput(set, result.output);
+  showBeside(state, result.output, await drawTimeline(result));
+  if (timelinePanel) replacePanel(timelinePanel, await drawTimeline(result));
 }
 
 /** Run the example (as edited) and redraw its Output and Timeline from the run. */
@@ -316,6 +442,7 @@ export async function run(set) {
   state.stopButton.hidden = false;
   if (!worker) startWorker(); // first: the editor's code may still be on its way
   await edit(set);
+  markLine(state, null);
   const source = edited(state) ? state.view.state.doc.toString() + "\n" : null;
   let result;
   try {
@@ -325,18 +452,23 @@ export async function run(set) {
   }
   const answer = { status: result.type, total: performance.now() - started, startup };
   if (result.type === "result") {
-    const { output, timeline, ms, elapsed } = result;
-    Object.assign(answer, { output, timeline, ms, elapsed });
-    await show(set, result);
-    state.status.textContent = TEXT.done(Math.round(result.ms));
+    const { output, timeline, ms, elapsed, kind, line, cut, lines } = result;
+    Object.assign(answer, { output, timeline, ms, elapsed, kind, line, cut, lines });
+    await show(set, state, result);
+    markLine(state, result.kind ? result.line : null);
+    state.status.textContent = answer.message = statusFor(result);
   } else {
-    // The Output tab says why the run ended; the Timeline keeps what it showed.
+    // Nothing came back: the Output says why the run ended, and no Timeline is left from before.
     const message =
       result.type === "watchdog" ? TEXT.watchdog
       : result.type === "stopped" ? TEXT.stopped
-      : TEXT.failed + result.message;
-    showOutput(set, `$ python ${state.path}\n[${result.type}] ${message}\n`);
-    state.status.textContent = message;
+      : TEXT.failed(String(result.message).split("\n")[0].slice(0, 80));
+    const text = `$ python ${state.path}\n[${result.type}] ${message}\n`;
+    showOutput(set, text);
+    const [, , timelinePanel] = panels(set);
+    showBeside(state, text, await drawTimeline({}));
+    if (timelinePanel) replacePanel(timelinePanel, await drawTimeline({}));
+    state.status.textContent = answer.message = message;
   }
   set.runnerResult = answer;
   return answer;

@@ -480,3 +480,23 @@ def test_every_example_on_the_site_has_a_run_button(new_context, site_server: st
                 seen.add((lang, title.strip()))
     expected = {(lang, relative(e)) for lang in ("zh", "en") for e in example_files()}
     assert expected <= seen, sorted(expected - seen)
+
+
+def test_the_clis_html_page_draws_the_timeline_from_a_file(new_context, tmp_path) -> None:
+    """`python3 -m asyncio_notes --html`, opened from disk: the chart is drawn by the inlined
+    Mermaid, with no request beyond the file itself and its data: modules."""
+    import subprocess
+
+    command = [sys.executable, "-m", "asyncio_notes", "--html", "examples/ch02/task_model.py"]
+    proc = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=True)
+    page_file = tmp_path / "timeline.html"
+    page_file.write_text(proc.stdout, encoding="utf-8")
+    page = new_context().new_page()
+    requests, errors = [], []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(page_file.as_uri())
+    page.locator("#chart svg").wait_for(timeout=30_000)
+    assert page.locator("#chart svg text.sectionTitle").count() >= 2
+    assert errors == []
+    assert [u for u in requests if not u.startswith(("file:", "data:"))] == []

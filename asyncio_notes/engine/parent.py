@@ -31,7 +31,13 @@ _CHILD_FILES = ("stdout.txt", "stderr.txt", "result.json", "stuck.txt")
 
 
 class TraceError(RuntimeError):
-    """The script could not be traced: it raised, deadlocked, ran past a limit or hung."""
+    """The script could not be traced: it raised, deadlocked, ran past a limit or hung.
+    `trace`: what ran until then, when the script reported (None if it crashed or hung);
+    `kind`: how it failed, as script.py names it."""
+
+    def __init__(self, message: str, *, trace: Trace | None = None, kind: str | None = None):
+        super().__init__(message)
+        self.trace, self.kind = trace, kind
 
 
 def trace_script(
@@ -83,9 +89,12 @@ def trace_script(
     stderr, stuck = found.get("stderr.txt", ""), found.get("stuck.txt", "")
     if "result.json" not in found:
         _raise_for_missing_result(name, stderr, status, stuck, timeout, root, raise_limits)
-    trace, message = finish(json.loads(found["result.json"]), stderr, root, raise_limits)
+    result = json.loads(found["result.json"])
+    kind = (result["error"] or {}).get("kind")
+    trace, message = finish(result, stderr, root, raise_limits)
     if message is not None:
-        raise TraceError(message)
+        # What ran until the failure, for a caller that draws it (the CLI).
+        raise TraceError(message, trace=trace, kind=kind)
     return trace
 
 

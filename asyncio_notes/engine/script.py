@@ -65,7 +65,12 @@ def trace_result(
 
 def run_script(path: Path) -> dict[str, str] | None:
     """Run the script as __main__; report how it failed, printing its traceback as Python would."""
-    code = compile(path.read_bytes(), str(path), "exec")
+    try:
+        code = compile(path.read_bytes(), str(path), "exec")
+    except SyntaxError as exc:  # as `python script` reports it: where, without a traceback
+        text = "".join(traceback.format_exception_only(exc))
+        sys.stderr.write(text)
+        return {"kind": "exception", "type": type(exc).__name__, "detail": text}
     # Debug mode keeps this many frames of where coroutines and tasks were created; count ours
     # (all below the example's, and dropped from the output) so that the example's all stay.
     depth = asyncio.constants.DEBUG_STACK_DEPTH

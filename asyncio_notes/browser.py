@@ -17,6 +17,7 @@ import re
 import sys
 import traceback
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from time import monotonic as _real_monotonic  # bound now: a run makes time virtual
 from typing import Any
@@ -37,6 +38,8 @@ TIME_LIMIT = 600.0
 # Real seconds a run that keeps yielding may take before it is stopped with what it did so far:
 # below the page's 5-second watchdog (runner.mjs), which then only meets code that never awaits.
 BUSY_SECONDS = 3.5
+# Real seconds between two calls of run_example's heartbeat (the page's watchdog waits 5 s).
+HEARTBEAT_SECONDS = 0.5
 # Lines of output the page shows (a panel of its own height scrolls through them).
 SHOWN_LINES = 1000
 
@@ -74,20 +77,26 @@ class _StillBusy(BaseException):
 
 
 @contextlib.contextmanager
-def _busy_guard(seconds: float) -> Any:
+def _busy_guard(seconds: float, heartbeat: Callable[[], object] | None = None) -> Any:
     """Stop a run that still yields to the event loop after `seconds` of real time, between two
     rounds of the loop, so that it ends with what ran so far instead of meeting the page's
     watchdog (which can only blame a loop that never awaits). Yields [rounds run so far].
+    `heartbeat` is called about every HEARTBEAT_SECONDS while the loop turns: the page then
+    knows the code awaits, however long asyncio's clean-up of a stopped run takes.
     The check sits in the loop's select(), which returns before the round's callbacks run: no
     frame of ours is on the stack that debug mode and tracebacks show."""
     deadline = _real_monotonic() + seconds
-    rounds = [0]
+    rounds, beat, stopped = [0], [_real_monotonic()], [False]
     original = _VirtualSelector.select
 
     def select(selector: _VirtualSelector, timeout: float | None = None) -> Any:
         rounds[0] += 1
-        if _real_monotonic() > deadline:
-            _VirtualSelector.select = original  # once: let asyncio.run clean up
+        now = _real_monotonic()
+        if heartbeat is not None and now - beat[0] > HEARTBEAT_SECONDS:
+            beat[0] = now
+            heartbeat()
+        if now > deadline and not stopped[0]:
+            stopped[0] = True  # once: asyncio.run then cleans up, its rounds unchecked
             raise _StillBusy
         return original(selector, timeout)
 
@@ -131,13 +140,16 @@ def _shown(printed: list[str]) -> list[str]:
     return [*printed[:SHOWN_LINES], f"[output cut: {SHOWN_LINES} of {len(printed)} lines shown]"]
 
 
-def run_example(display: str, source: str | None = None) -> dict[str, Any]:
+def run_example(
+    display: str, source: str | None = None, heartbeat: Callable[[], object] | None = None
+) -> dict[str, Any]:
     """Run the example at `display` (relative to the working directory), with the reader's
     `source` if given. Returns {"output": Output text (at most SHOWN_LINES printed lines),
     "timeline": Timeline block, "cut": what the timeline leaves out (render/fit.py) or None,
     "error": message or None, "kind": how the run failed (script.py's kinds, "syntax" or
     "busy") or None, "summary": the exception's own line, "line": the reader's line it names,
-    "lines": lines printed in all, "elapsed": virtual seconds, "python": version}."""
+    "lines": lines printed in all, "elapsed": virtual seconds, "python": version}.
+    `heartbeat`: see _busy_guard."""
     root = Path.cwd()
     script = root / display
     if source is not None:
@@ -160,7 +172,7 @@ def run_example(display: str, source: str | None = None) -> dict[str, Any]:
             "python": python,
         }
     stderr = io.StringIO()
-    with _isolated(script, stderr), _busy_guard(BUSY_SECONDS) as callbacks:
+    with _isolated(script, stderr), _busy_guard(BUSY_SECONDS, heartbeat) as callbacks:
         trace, error = run_traced(
             script, time_limit=TIME_LIMIT, wait_for_threads=False, output_limit=OUTPUT_LIMIT
         )

@@ -288,3 +288,20 @@ def test_a_run_without_tasks_draws_main_alone(
     assert result["kind"] is None
     assert "    section main (no tasks)\n" in result["timeline"]
     assert "no tasks :milestone" in result["timeline"]
+
+
+def test_the_heartbeat_beats_while_the_loop_turns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page's watchdog hears from a run that awaits (runner-worker.mjs), not from one that
+    never yields: the beat comes from the event loop's rounds."""
+    monkeypatch.setattr(browser, "HEARTBEAT_SECONDS", -1.0)  # every round
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "examples").mkdir()
+    beats: list[int] = []
+    source = LOOP.replace("while True", "for _ in range(5)") % 1
+    browser.run_example("examples/mine.py", source, lambda: beats.append(1))
+    assert len(beats) >= 5
+    beats.clear()
+    browser.run_example("examples/mine.py", "total = sum(range(1000))\n", lambda: beats.append(1))
+    assert beats == []

@@ -500,3 +500,46 @@ def test_the_clis_html_page_draws_the_timeline_from_a_file(new_context, tmp_path
     assert page.locator("#chart svg text.sectionTitle").count() >= 2
     assert errors == []
     assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
+
+
+LONG_PRINT = """import asyncio
+
+
+async def main():
+    await asyncio.sleep(1)
+    print("a line long enough to be cut short on the chart")
+
+
+asyncio.run(main())"""
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_on_a_phone_the_runs_timeline_keeps_its_width(new_context, site_server, lang) -> None:
+    """At 390 px with touch: no "Esc then Tab" hint, the redrawn chart keeps its pixel width
+    (it scrolls sideways instead of shrinking), and tapping a cut label shows its whole text."""
+    from tests.browser_support import PHONE
+
+    context = new_context(viewport=PHONE, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    runner = RunnerPage(page, lang, urlparse(site_server).netloc)
+    page.goto(_url(site_server, lang))
+    path = "examples/ch02/concurrent_tasks.py"
+    example = runner.example(path)
+    example.locator(".highlight pre").first.tap()
+    example.locator(".cm-content").wait_for()
+    assert example.locator(".runner-hint").count() == 0
+    runner.edit(path, LONG_PRINT)
+    assert runner.run(path)["status"] == "result"
+    chart = example.locator(".runner-results .runner-diagram div.mermaid")
+    svg = chart.locator("svg")
+    drawn = svg.evaluate("s => [s.getBoundingClientRect().width, s.width.baseVal.value]")
+    assert drawn[0] >= drawn[1] - 1 and drawn[1] > 390, drawn  # its own width, not the column's
+    assert chart.evaluate("c => c.scrollWidth > c.clientWidth")
+    label = svg.locator(".notes-cut").first
+    whole = svg.locator(".notes-full").first
+    assert whole.evaluate("e => getComputedStyle(e).display") == "none"
+    label.scroll_into_view_if_needed()
+    label.tap()
+    assert whole.evaluate("e => getComputedStyle(e).display") != "none"
+    assert whole.text_content() == "a line long enough to be cut short on the chart"

@@ -24,7 +24,7 @@ TEXT = {
         ],
         "note": (
             "每行一个任务，Task-1 运行的是 main()；Task-N 是 asyncio 给任务起的名字，不是代码里的"
-            "变量名。被截断的文字（…）在鼠标悬停或用 Tab 键选中时显示全文。"
+            "变量名。被截断的文字（…）在鼠标悬停、手指点按或用 Tab 键选中时显示全文。"
         ),
     },
     "en": {
@@ -38,8 +38,8 @@ TEXT = {
         ],
         "note": (
             "One row per task; Task-1 runs main(). Task-N is the name asyncio gives a task, not a "
-            "variable in the code. A label cut short (…) shows its full text on hover, or when "
-            "you reach it with the Tab key."
+            "variable in the code. A label cut short (…) shows its full text when you hover over "
+            "it, tap it, or reach it with the Tab key."
         ),
     },
 }

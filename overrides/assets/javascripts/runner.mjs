@@ -2,8 +2,9 @@
 // example. Each example's code becomes an editor (the vendored CodeMirror 6 bundle); Run sends
 // the code to one Web Worker per page (runner-worker.mjs: Pyodide, the project's own engine and
 // renderers), and the Output and Timeline tabs are redrawn from what it returns. The worker is
-// ended (and started afresh on the next Run) by Stop and by the watchdog, when a run takes more
-// than WATCHDOG_MS of real time: a loop that never awaits cannot be interrupted otherwise
+// ended (and started afresh on the next Run) by Stop and by the watchdog, when a run goes
+// WATCHDOG_MS of real time without a heartbeat (the worker sends one while the event loop turns,
+// asyncio_notes/browser.py): a loop that never awaits cannot be interrupted otherwise
 // (Pyodide's interrupt buffer needs a cross-origin-isolated page, which a static host cannot
 // promise).
 //
@@ -29,7 +30,7 @@ const TEXT = ZH
       running: "运行中…",
       done: (ms) => `完成，用时 ${ms} 毫秒（真实时间），结果在下面。`,
       stopped: "已停止。",
-      watchdog: `运行 ${WATCHDOG_MS / 1000} 秒仍未结束，已强行停止：代码可能卡在一个从不 await 的循环里（比如 while True: pass）。`,
+      watchdog: `已强行停止：代码连续 ${WATCHDOG_MS / 1000} 秒（真实时间）没有把控制权交还给事件循环，可能卡在一个从不 await 的循环里（比如 while True: pass）。`,
       failed: (what) => `浏览器里的 Python 出了问题（${what}），请再按一次“运行”。`,
       hint: "按 Esc 再按 Tab 可离开编辑器。",
       editor: "可编辑的示例代码",
@@ -61,7 +62,7 @@ const TEXT = ZH
       running: "Running…",
       done: (ms) => `Done in ${ms} ms of real time; the results are below.`,
       stopped: "Stopped.",
-      watchdog: `Stopped after ${WATCHDOG_MS / 1000} s of real time: the code may be stuck in a loop that never awaits (such as while True: pass).`,
+      watchdog: `Stopped: the code ran ${WATCHDOG_MS / 1000} s of real time without yielding to the event loop, as a loop that never awaits does (such as while True: pass).`,
       failed: (what) => `Python in the browser failed (${what}); press Run again.`,
       hint: "Press Esc, then Tab, to leave the editor.",
       editor: "Editable example code",
@@ -142,7 +143,7 @@ function startWorker() {
     }
     else if (data.type === "error") loaded?.reject(new Error(data.message));
     else if (current && data.id === current.id) {
-      if (data.type === "started") current.started();
+      if (data.type === "started" || data.type === "alive") current.started();
       else finish({ ...data });
     }
   };
@@ -197,7 +198,9 @@ export function execute(path, source, onStart) {
         resolve,
         timer: null,
         started() {
-          onStart?.();
+          // Started, or still awaiting (a heartbeat): WATCHDOG_MS from now, unless it beats again.
+          if (this.timer === null) onStart?.();
+          clearTimeout(this.timer);
           this.timer = setTimeout(() => {
             stopWorker();
             finish({ type: "watchdog" });

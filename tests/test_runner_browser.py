@@ -543,3 +543,48 @@ def test_on_a_phone_the_runs_timeline_keeps_its_width(new_context, site_server, 
     label.tap()
     assert whole.evaluate("e => getComputedStyle(e).display") != "none"
     assert whole.text_content() == "a line long enough to be cut short on the chart"
+
+
+# Tags a bar (a running step: `done`) in the row of the task titled `title`, for a click.
+TAG_BAR = """([svg, title]) => {
+  const label = [...svg.querySelectorAll("text.sectionTitle")].find(t => t.textContent === title)
+  const y = Number(label.getAttribute("y"))
+  const middle = r => Number(r.getAttribute("y")) + Number(r.getAttribute("height")) / 2
+  const bar = [...svg.querySelectorAll("rect.task")]
+    .find(r => /\\bdone\\d/.test(r.getAttribute("class")) && Math.abs(middle(r) - y) < 20)
+  bar.setAttribute("data-qa", "bar")
+}"""
+
+
+@IN_ENGLISH
+def test_a_bar_marks_its_tasks_lines_and_old_output_is_marked(runner_page: RunnerPage) -> None:
+    path = "examples/ch02/concurrent_tasks.py"
+    example = runner_page.example(path)
+    runner_page.show_code(path)
+    reset = example.get_by_role("button", name=RESET["en"])
+    if reset.count():  # another test here ran it before
+        reset.click()
+    assert runner_page.run(path)["status"] == "result"
+    svg = example.locator(".runner-results svg")
+    marked = example.locator(".cm-line.runner-bar-line")
+    # Task-3 runs the second delay(3): the line that created it.
+    svg.evaluate(f"svg => ({TAG_BAR})([svg, 'Task-3 delay(3)'])")
+    svg.locator("[data-qa=bar]").click()
+    assert marked.all_text_contents() == ["    sleep_again = asyncio.create_task(delay(3))"]
+    # Task-1 runs main(), defined here: its whole `async def` block.
+    svg.locator("[data-qa=bar]").evaluate("e => e.removeAttribute('data-qa')")
+    svg.evaluate(f"svg => ({TAG_BAR})([svg, 'Task-1 main()'])")
+    svg.locator("[data-qa=bar]").click()
+    lines = marked.all_text_contents()
+    assert lines[0] == "async def main() -> None:" and lines[-1] == "    await sleep_once_more"
+    # Not edited: the #> comments are this file's own output. Edited: marked as the file's.
+    recorded = example.locator(".cm-line.runner-recorded")
+    assert recorded.count() == 0
+    runner_page.open_editor(path)
+    runner_page.page.keyboard.press("Control+End")
+    runner_page.page.keyboard.insert_text("\n# mine")
+    assert recorded.count() == 8
+    note = recorded.first.get_attribute("data-note")
+    assert note and "published file" in note
+    example.get_by_role("button", name=RESET["en"]).click()
+    assert recorded.count() == 0 and marked.count() == 0

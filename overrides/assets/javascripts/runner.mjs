@@ -53,6 +53,7 @@ const TEXT = ZH
         (c.until == null ? "。" : `，到 ${Number(c.until.toPrecision(3))} 秒为止。`),
       tooBig: "这张时间线太大，画不出来；输出标签页里有这次运行的全部输出。",
       results: "运行结果",
+      recorded: "← #> 注释是原来那份文件记录的输出，不是这次运行的",
     }
   : {
       run: "Run",
@@ -85,6 +86,7 @@ const TEXT = ZH
         (c.until == null ? "." : `, up to ${Number(c.until.toPrecision(3))} s.`),
       tooBig: "This timeline is too big to draw; the Output tab has everything the run printed.",
       results: "Results of the run",
+      recorded: "← the #> comments are what the published file printed, not this run",
     };
 const TEXT_AT = (r) => TEXT.at(r.line);
 // Printed lines the worker sends at most (asyncio_notes/browser.py SHOWN_LINES).
@@ -268,36 +270,114 @@ function edited(state) {
   return state.view !== null && state.view.state.doc.toString() !== state.original.text;
 }
 
-// The line a failed run names (Python's innermost frame in the reader's file), marked in the editor.
-let marking = null;
-function lineMarks() {
+// Lines marked in the editor, one kind per class: the line a failed run names (Python's innermost
+// frame in the reader's file), and the lines of the task whose bar was clicked.
+const markers = new Map();
+function lineMarks(className) {
   const { Decoration, EditorView, StateEffect, StateField } = cm;
-  if (marking) return marking;
-  const mark = StateEffect.define();
+  if (markers.has(className)) return markers.get(className);
+  const mark = StateEffect.define(); // its value: the lines' start positions
+  const line = Decoration.line({ class: className });
   const field = StateField.define({
     create: () => Decoration.none,
     update(marks, transaction) {
       marks = marks.map(transaction.changes);
       for (const effect of transaction.effects) {
-        if (!effect.is(mark)) continue;
-        marks = effect.value === null ? Decoration.none
-          : Decoration.set([Decoration.line({ class: "runner-error-line" }).range(effect.value)]);
+        if (effect.is(mark)) marks = Decoration.set(effect.value.map((from) => line.range(from)));
       }
       return marks;
     },
     provide: (f) => EditorView.decorations.from(f),
   });
-  return (marking = { mark, field });
+  markers.set(className, { mark, field });
+  return markers.get(className);
 }
 
-/** Mark line `line` (1-based) of the editor, or none (null), and bring it into view. */
-function markLine(state, line) {
+/** Mark `lines` (1-based) of the editor with `className` (none: clear), and show the first. */
+function markLines(state, lines, className = "runner-error-line") {
   if (!state.view) return;
   const doc = state.view.state.doc;
-  const { mark } = lineMarks();
-  if (!line || line > doc.lines) return state.view.dispatch({ effects: mark.of(null) });
-  const from = doc.line(line).from;
-  state.view.dispatch({ effects: [mark.of(from), cm.EditorView.scrollIntoView(from, { y: "nearest" })] });
+  const from = lines.filter((n) => n >= 1 && n <= doc.lines).map((n) => doc.line(n).from);
+  const effects = [lineMarks(className).mark.of(from)];
+  if (from.length) effects.push(cm.EditorView.scrollIntoView(from[0], { y: "nearest" }));
+  state.view.dispatch({ effects });
+}
+
+function markLine(state, line) {
+  markLines(state, line ? [line] : []);
+}
+
+// In an edited example the `#>` comments are what the published file printed, not this run.
+function recordedOutput(original) {
+  const { Decoration, EditorView, StateField } = cm;
+  const published = original.replace(/\n$/, "");
+  const build = (doc) => {
+    if (doc.toString() === published) return Decoration.none;
+    const marks = [];
+    for (let n = 1; n <= doc.lines; n++) {
+      const line = doc.line(n);
+      if (!/^\s*#>/.test(line.text)) continue;
+      const attributes = marks.length ? {} : { "data-note": TEXT.recorded };
+      marks.push(Decoration.line({ class: "runner-recorded", attributes }).range(line.from));
+    }
+    return Decoration.set(marks);
+  };
+  return StateField.define({
+    create: (editor) => build(editor.doc),
+    update: (marks, transaction) => (transaction.docChanged ? build(transaction.state.doc) : marks),
+    provide: (f) => EditorView.decorations.from(f),
+  });
+}
+
+/** The lines of a task's code: its coroutine's `async def` block when the example defines it,
+ * else the lines that call it (the k-th of k tasks running the same coroutine: its k-th call). */
+function taskLines(doc, titles, index) {
+  const coroutine = (title) => /^\S+\s+(?:[\w.]+\.)?(\w+)\(/.exec(title ?? "")?.[1];
+  const name = coroutine(titles[index]);
+  if (!name) return [];
+  const text = (n) => doc.line(n).text;
+  const indent = (line) => line.length - line.trimStart().length;
+  const definition = new RegExp(`^\\s*async\\s+def\\s+${name}\\s*\\(`);
+  for (let n = 1; n <= doc.lines; n++) {
+    if (!definition.test(text(n))) continue;
+    let end = n;
+    for (let k = n + 1; k <= doc.lines; k++) {
+      if (!text(k).trim()) continue;
+      if (indent(text(k)) <= indent(text(n))) break;
+      end = k;
+    }
+    return Array.from({ length: end - n + 1 }, (_, i) => n + i);
+  }
+  const call = new RegExp(`\\b${name}\\(`);
+  const calls = [];
+  for (let n = 1; n <= doc.lines; n++) if (call.test(text(n)) && !/^\s*#/.test(text(n))) calls.push(n);
+  const same = titles.map(coroutine);
+  const nth = same.slice(0, index).filter((c) => c === name).length;
+  return calls.length === same.filter((c) => c === name).length ? [calls[nth]] : calls;
+}
+
+/** A click or tap on a bar (or a row's title) marks that task's lines in the editor. Rows are
+ * told apart by Mermaid's section backgrounds, whose two styles alternate from task to task. */
+function linkBars(chart, state) {
+  const svg = chart.querySelector("svg");
+  if (!svg) return;
+  const number = (element, name) => Number(element.getAttribute(name)) || 0;
+  const rows = [...svg.querySelectorAll("rect.section")]
+    .map((r) => ({ y: number(r, "y"), h: number(r, "height"), style: r.getAttribute("class") }))
+    .sort((a, b) => a.y - b.y);
+  let section = -1;
+  rows.forEach((row, i) => (row.section = section += i === 0 || row.style !== rows[i - 1].style ? 1 : 0));
+  const titles = [...svg.querySelectorAll("text.sectionTitle")]
+    .sort((a, b) => number(a, "y") - number(b, "y"))
+    .map((t) => (t.querySelector("title")?.textContent ?? t.textContent).trim());
+  svg.classList.add("runner-linked");
+  svg.addEventListener("click", (event) => {
+    const hit = event.target.closest("rect.task, text");
+    if (!hit || !state.view) return;
+    const y = number(hit, "y") + number(hit, "height") / 2;
+    const row = rows.find((r) => y >= r.y && y < r.y + r.h);
+    if (row) markLines(state, taskLines(state.view.state.doc, titles, row.section), "runner-bar-line");
+  });
 }
 
 /** The example's code as an editor; the editor bundle has loaded. */
@@ -317,7 +397,9 @@ function makeEditor(state) {
         keymap.of([indentWithTab]),
         python(),
         syntaxHighlighting(colours()),
-        lineMarks().field,
+        lineMarks("runner-error-line").field,
+        lineMarks("runner-bar-line").field,
+        recordedOutput(state.original.text),
         EditorView.contentAttributes.of({ "aria-label": `${TEXT.editor}: ${state.path}` }),
         EditorView.updateListener.of((update) => {
           // Material's Copy button copies this element's text: the reader's code once edited.
@@ -366,6 +448,7 @@ export function reset(set) {
   state.results.replaceChildren();
   state.results.hidden = true;
   markLine(state, null);
+  markLines(state, [], "runner-bar-line");
 }
 
 /** Set the build's nodes aside for Reset, as they are (a drawn diagram lives in a closed shadow
@@ -387,7 +470,7 @@ let diagrams = 0;
 
 /** The Timeline of a run: its chart, with a sentence first if it was cut or cannot be drawn.
  * Mermaid's own error box is never shown: a chart it refuses is named in words. */
-async function drawTimeline(result) {
+async function drawTimeline(result, state = null) {
   const host = document.createElement("div");
   host.className = "diagram runner-diagram";
   const note = (text) => {
@@ -407,6 +490,7 @@ async function drawTimeline(result) {
     drawn.className = "mermaid";
     drawn.innerHTML = svg;
     host.append(drawn);
+    if (state) linkBars(drawn, state);
   } catch (error) {
     console.warn("Mermaid:", error);
     note(TEXT.tooBig);
@@ -425,6 +509,7 @@ function showBeside(state, text, timeline) {
   output.className = "runner-shown";
   const code = document.createElement("code");
   code.textContent = text;
+  code.tabIndex = 0; // it scrolls (a fixed height): keyboard users reach it too
   output.append(code);
   state.results.replaceChildren(output, timeline);
   state.results.hidden = false;
@@ -433,8 +518,8 @@ function showBeside(state, text, timeline) {
 async function show(set, state, result) {
   const [, , timelinePanel] = panels(set);
   showOutput(set, result.output);
-  showBeside(state, result.output, await drawTimeline(result));
-  if (timelinePanel) replacePanel(timelinePanel, await drawTimeline(result));
+  showBeside(state, result.output, await drawTimeline(result, state));
+  if (timelinePanel) replacePanel(timelinePanel, await drawTimeline(result, state));
 }
 
 /** Run the example (as edited) and redraw its Output and Timeline from the run. */
@@ -446,6 +531,7 @@ export async function run(set) {
   if (!worker) startWorker(); // first: the editor's code may still be on its way
   await edit(set);
   markLine(state, null);
+  markLines(state, [], "runner-bar-line");
   const source = edited(state) ? state.view.state.doc.toString() + "\n" : null;
   let result;
   try {

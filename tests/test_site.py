@@ -228,3 +228,15 @@ def test_the_runner_is_the_same_files_in_both_languages(built_site: BuiltSite) -
     for zh in runner_files:
         en = built_site.root / "en" / zh.relative_to(built_site.root)
         assert en.is_file() and en.read_bytes() == zh.read_bytes(), f"{en} differs from {zh}"
+
+
+def test_the_home_page_starts_with_where_to_start(built_site: BuiltSite) -> None:
+    """Issue 22: a learner first meets what to read and how to read a timeline and use Run;
+    how the site is built comes later."""
+    for root in (built_site.root, built_site.root / "en"):
+        html = (root / "index.html").read_text(encoding="utf-8")
+        article = html[html.index("<article") :]
+        ids = re.findall(r'<h2 id="([\w-]+)"', article)
+        assert ids[0] == "start-here" and ids.index("how-it-is-built") > ids.index("contents")
+        start = article[article.index('id="start-here"') : article.index('id="run-locally"')]
+        assert 'href="ch02/"' in start, root

@@ -142,8 +142,15 @@ def render_gantt(trace: Mapping[str, Any]) -> str:
     # reckoning, the instant + a whole diamond + the label passes width - 1.5 * leftPadding.
     # milestone_bars reserves the instant + half a diamond + 13 px + the estimated label within
     # the axis; this right padding covers the other half diamond and a font wider than estimated.
-    labels = [text_px(bar.label) for s in sections for bar in s.bars if bar.kind == "milestone"]
-    slack = math.ceil(LABEL_WIDTH_MARGIN * max(labels, default=0))
+    # Only a label that ends near the axis's end needs room beyond it (each milestone's spacer,
+    # right after it, is as long as its label).
+    needs = [
+        (spacer.end - domain_end) * scale.px_per_ms + LABEL_WIDTH_MARGIN * text_px(bar.label)
+        for s in sections
+        for bar, spacer in zip(s.bars, s.bars[1:], strict=False)
+        if bar.kind == "milestone" and spacer.kind == "spacer"
+    ]
+    slack = math.ceil(max([0.0, *needs]))
     right = math.ceil(left / 2) + BAR_HEIGHT // 2 - 13 + slack
     ticks, axis_format = tick_interval(scale)
     gantt = {

@@ -32,6 +32,7 @@ from asyncio_notes.render.timeline_labels import (
     READY_LABEL,
     SPACER_LABEL,
     STEP_LABEL,
+    chars_within,
     gantt_label,
     task_title,
     text_px,
@@ -238,8 +239,12 @@ def milestone_bars(marks: Iterable[tuple[int, str, bool]], scale: Scale) -> list
     Mermaid's compact mode puts a bar on the first row where it fits; the spacer keeps the next
     milestone off that row while this one's label is in the way."""
     bars = []
+    # A label may reach as far right as one of MAX_PRINT_CHARS at the axis's end would: cut by
+    # the room there is, not by a count (a print early in a long chart has room to spare).
+    reach = scale.span_ms * scale.px_per_ms + text_px("n" * MAX_PRINT_CHARS)
     for x, text, error in marks:
-        label, full = gantt_label(text, MAX_PRINT_CHARS), gantt_label(text)
+        keep = chars_within(text, reach - x * scale.px_per_ms, MAX_PRINT_CHARS)
+        label, full = gantt_label(text, keep), gantt_label(text)
         # The label starts half a diamond plus 5 px right of the instant; keep a gap after it.
         room = scale.to_ms(BAR_HEIGHT / 2 + 5 + text_px(label) + 8)
         bars.append(Bar("milestone", label, x, x, error, full if full != label else None))

@@ -182,11 +182,11 @@ def test_cut_timeline_labels_show_their_full_text(site_server: str, tab) -> None
         }""",
         source,
     )
-    assert "starting main with args () {}" in found["titles"]
+    assert "finished main in 3.0000 second(s)" in found["titles"]  # a print, cut at the end
     assert long_title in found["titles"]  # a section title
     assert "await Task-3" in found["titles"]  # a wait too short for its label
     assert found["focused"] and found["shown"] != "none"
-    assert found["text"] == "starting main with args () {}"
+    assert found["text"] == "finished sleeping for 3 second(s)"  # the first cut in the SVG
     assert not page.locator("ul.timeline-text").first.is_visible()  # the chart says it all
 
 

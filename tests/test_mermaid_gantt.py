@@ -375,3 +375,20 @@ def test_a_print_label_is_cut_by_the_room_it_has_not_by_a_count() -> None:
     assert f"        {text} :milestone," in source
     cut = re.findall(r"^        (.*) :milestone, cut\d+, ", source, re.M)
     assert len(cut) == 1 and len(cut[0]) <= labels.MAX_PRINT_CHARS + 1
+
+
+def test_a_rows_title_is_cut_by_the_room_the_chart_gives_titles() -> None:
+    def titled(coro: str) -> str:
+        task = {
+            "id": 1, "name": "Task-1", "coro": coro, "parent": None, "created": 0.0,
+            "finished": 1.0, "outcome": "result", "result": None, "exception": None,
+            "steps": [[0.0, 0.0], [1.0, 1.0]],
+            "waits": [{"start": 0.0, "end": 1.0, "on": "sleep(1)"}], "ready": [],
+        }  # fmt: skip
+        trace = {"script": "x.py", "elapsed": 1.0, "tasks": [task], "prints": []}
+        return re.search(r"^    section (.*)$", mg.render_gantt(trace), re.M)[1]
+
+    assert titled("fetch_page('https://x.org')") == "Task-1 fetch_page('https∶//x.org')"  # 34
+    long = titled("fetch_page('https://example.org/a/rather/long/path/to/a/page')")
+    assert long.endswith("…") and labels.text_px(long) <= labels.MAX_SECTION_PX
+    assert len(long) > labels.MAX_SECTION_CHARS

@@ -25,7 +25,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from asyncio_notes.render.timeline_labels import FONT_PX, gantt_label, text_px
+from asyncio_notes.render.timeline_labels import FONT_PX, MAX_SECTION_PX, gantt_label, text_px
 from asyncio_notes.render.timeline_layout import (
     BAR_HEIGHT,
     MIN_STEP_PX,
@@ -137,7 +137,8 @@ def render_gantt(trace: Mapping[str, Any]) -> str:
     scale = scale_for(trace)
     sections = sections_for(trace, scale)
     domain_end = max([scale.span_ms] + [bar.end for s in sections for bar in s.bars])
-    left = round(min(max(max((text_px(s.title) for s in sections), default=0) + 24, 90), 280))
+    widest = max((text_px(s.title) for s in sections), default=0)
+    left = round(min(max(widest + 24, 90), MAX_SECTION_PX + 24))
     # Mermaid moves a milestone's label to its left (over the diamond) when, by its own
     # reckoning, the instant + a whole diamond + the label passes width - 1.5 * leftPadding.
     # milestone_bars reserves the instant + half a diamond + 13 px + the estimated label within

@@ -5,7 +5,7 @@ Labels are sanitized (`gantt_label`): Mermaid's gantt syntax cannot carry `:` `;
 `%`, and the diagram source reaches the browser unescaped inside HTML (mermaid2's fence), so `<` `>`
 `&` become look-alikes too. A print or section label longer than its limit is cut with "…"; the
 renderers keep its whole text beside it. A print's limit is the room the chart has to its right
-(`chars_within`), at least MAX_PRINT_CHARS.
+(`chars_within`), at least MAX_PRINT_CHARS; a row's title may take MAX_SECTION_PX.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 FONT_PX = 13  # Mermaid's default (11 px) is too small to read
 MAX_PRINT_CHARS = 24
 MAX_SECTION_CHARS = 24
+MAX_SECTION_PX = 256  # a row's title may be this wide (the chart's left padding is 24 px more)
 STEP_LABEL = "running"
 READY_LABEL = "ready"
 SPACER_LABEL = "·"

@@ -29,6 +29,7 @@ from typing import Any
 from asyncio_notes.render.timeline_labels import (
     MAX_PRINT_CHARS,
     MAX_SECTION_CHARS,
+    MAX_SECTION_PX,
     READY_LABEL,
     SPACER_LABEL,
     STEP_LABEL,
@@ -280,7 +281,8 @@ def task_marks(
 def section_title(task: Mapping[str, Any]) -> tuple[str, str]:
     """(title as drawn, full title): Task-N and the coroutine it runs."""
     title = task_title(task)
-    return gantt_label(title, MAX_SECTION_CHARS), gantt_label(title)
+    keep = chars_within(title, MAX_SECTION_PX, MAX_SECTION_CHARS)
+    return gantt_label(title, keep), gantt_label(title)
 
 
 @dataclass(frozen=True)

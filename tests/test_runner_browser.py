@@ -322,6 +322,8 @@ ENDINGS = {
     "deadlock": ("await asyncio.get_running_loop().create_future()", "deadlocked"),
     "exception": ("raise ValueError('boom')", "ValueError: boom"),
     "output": ("while True:\n        print('x' * 100)", "limit of 200000 characters"),
+    # It awaits: the engine's diagnosis, not the watchdog's "never awaits" (issue 22).
+    "spin": ("while True:\n        await asyncio.sleep(0)", "never lets virtual time pass"),
 }
 
 

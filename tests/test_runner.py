@@ -305,3 +305,21 @@ def test_the_heartbeat_beats_while_the_loop_turns(
     beats.clear()
     browser.run_example("examples/mine.py", "total = sum(range(1000))\n", lambda: beats.append(1))
     assert beats == []
+
+
+def test_code_that_never_awaits_is_stopped_on_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before the page's watchdog ends the worker: Python's traceback of the reader's frames
+    (none of ours), ending with why, and the line to mark."""
+    monkeypatch.setattr(browser, "STUCK_SECONDS", 0.0)  # at the first check
+    source = LOOP.replace("await asyncio.sleep(%d)", "pass")
+    result = _run_source(tmp_path, monkeypatch, source)
+    assert result["kind"] == "stuck" and result["line"] in (4, 5)
+    shown = result["output"]
+    assert 'File "examples/mine.py", line 7, in <module>' in shown
+    assert "asyncio_notes" not in shown and "_NeverYields" not in shown
+    assert shown.rstrip().endswith("this code never awaits (a loop such as while True: pass?).")
+    # Once: the next run is not stopped.
+    monkeypatch.setattr(browser, "STUCK_SECONDS", 60.0)
+    assert _run_source(tmp_path, monkeypatch, "print('hi')\n")["kind"] is None

@@ -5,8 +5,9 @@
 - Every example, unmodified, gives in Pyodide exactly the build's output.txt and timeline.md.
 - A reader's edit (delay(3) -> delay(1)) runs, and the Output and Timeline tabs show that run;
   Copy copies the edited code; Reset brings the published example back.
-- `while True: pass` is ended by the watchdog, Stop ends a run, and a runaway loop, a deadlock,
-  an exception and too much output end with the engine's own messages; the page stays usable.
+- `while True: pass` is stopped on its line, a loop in C by the watchdog, Stop ends a run, and
+  a runaway loop, a deadlock, an exception and too much output end with the engine's own
+  messages; the page stays usable.
 - After the examples' runs, every standard-library module loaded from the stdlib zip came from
   its precompiled .pyc (asyncio_notes/devtools/vendor.py), not from its source.
 
@@ -346,11 +347,27 @@ def test_a_busy_loop_is_stopped_and_the_page_stays_usable(runner_page: RunnerPag
     example = runner_page.example(path)
     assert runner_page.run(path)["status"] == "result"  # a warm worker, whichever tests ran here
     runner_page.edit(path, "while True:\n    pass")
-    # The watchdog; the page answers meanwhile.
+    # Stopped in the worker, on the reader's line, with Python's traceback; the page answers
+    # meanwhile.
     started = time.monotonic()
     example.get_by_role("button", name=RUN["zh"], exact=True).click()
     example.locator(":scope > .tabbed-labels > label").nth(1).click(timeout=2000)
     assert page.evaluate("1 + 1") == 2
+    page.wait_for_function("set => set.runnerResult?.status", arg=example.element_handle())
+    assert time.monotonic() - started < 10
+    result = example.evaluate("set => set.runnerResult")
+    assert result["status"] == "result" and result["kind"] == "stuck", result
+    shown = runner_page.output_shown(path)
+    assert 'File "examples/ch02/task_model.py", line 2, in <module>' in shown
+    assert "never awaits" in shown and "asyncio_notes" not in shown
+    assert example.locator(".cm-line.runner-error-line").text_content() == "    pass"
+    assert example.locator(".runner-status").text_content().startswith("第 2 行：已停止")
+    # A loop in C (no line of Python runs): the page's watchdog.
+    example.locator(":scope > .tabbed-labels > label").nth(0).click()
+    example.evaluate("set => { delete set.runnerResult }")
+    runner_page.edit(path, "sum(range(10 ** 15))")
+    started = time.monotonic()
+    example.get_by_role("button", name=RUN["zh"], exact=True).click()
     page.wait_for_function(
         "set => set.runnerResult?.status === 'watchdog'", arg=example.element_handle()
     )

@@ -182,11 +182,11 @@ def test_cut_timeline_labels_show_their_full_text(site_server: str, tab) -> None
         }""",
         source,
     )
-    assert "starting main with args () {}" in found["titles"]
+    assert "finished main in 3.0000 second(s)" in found["titles"]  # a print, cut at the end
     assert long_title in found["titles"]  # a section title
     assert "ready" in found["titles"]  # a ready span too short for its label
     assert found["focused"] and found["shown"] != "none"
-    assert found["text"] == "starting main with args () {}"
+    assert found["text"] == "finished sleeping for 3 second(s)"  # the first cut in the SVG
     assert not page.locator("ul.timeline-text").first.is_visible()  # the chart says it all
 
 
@@ -198,3 +198,37 @@ def test_without_javascript_a_timeline_is_a_list_with_full_labels(
     text = page.locator("ul.timeline-text").first
     assert text.is_visible()
     assert "“starting main with args () {}”" in text.inner_text()
+
+
+def test_a_chinese_search_marks_whole_words(site_server: str, tab) -> None:
+    """事件循环 is not marked piece by piece (each 事 of 事情): in the results, and on the page a
+    result opens, whose ?h= carries the query as typed (search-on-demand.js)."""
+    watch = Watch(site_server)
+    page = open_page(tab, site_server, "", watch)
+    box = page.locator(".md-search__input")
+    box.click()
+    box.fill("事件循环")
+    box.press("End")  # Material searches on a key
+    results = page.locator(".md-search-result__item a.md-search-result__link")
+    results.first.wait_for(timeout=20_000)
+    marks = page.locator(".md-search-result mark")
+    marks.first.wait_for()
+    assert set(marks.all_text_contents()) == {"事件循环"}
+    assert "?h=%E4%BA%8B%E4%BB%B6%E5%BE%AA%E7%8E%AF" in results.first.get_attribute("href")
+    results.first.click()
+    page.wait_for_load_state("load")
+    article = page.locator("article mark")
+    article.first.wait_for(timeout=20_000)
+    assert set(article.all_text_contents()) == {"事件循环"}
+    assert not watch.problems, "\n".join(watch.problems)
+
+
+@pytest.mark.parametrize(("start", "target"), [("en/", "zh"), ("", "en")])
+def test_the_language_switcher_keeps_the_anchor(
+    site_server: str, tab, start: str, target: str
+) -> None:
+    page = open_page(tab, site_server, f"{start}ch02/tasks/#task-model")
+    page.hover(".md-header__option .md-select")
+    page.locator(f".md-select__link[hreflang={target}]").click()
+    other = "en/" if target == "en" else ""
+    page.wait_for_url(f"{site_server}{other}ch02/tasks/#task-model", timeout=10_000)

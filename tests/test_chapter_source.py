@@ -142,6 +142,29 @@ def test_parse_page_takes_heading_first_paragraph_and_includes() -> None:
     assert rewrite_links("[t](tasks.md#x), [i](index.md)", "ch02/coroutines.md") == (
         "[t](../tasks/#x), [i](../)"
     )
+    # With the site's address (a downloaded notebook): absolute links.
+    site = "https://example.org/notes/en/"
+    assert rewrite_links("[t](tasks.md#x), [i](index.md)", "ch02/coroutines.md", site) == (
+        "[t](https://example.org/notes/en/ch02/tasks/#x), [i](https://example.org/notes/en/ch02/)"
+    )
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_downloaded_notebook_links_to_the_site_or_says_where_to_read(lang: str) -> None:
+    pages = [
+        ("ch02/index.md", "# Chapter { #chapter }\n\n[A](a.md)\n"),
+        (
+            "ch02/a.md",
+            '# A { #a }\n\n## One { #one }\n\nText.\n\n--8<-- "examples/ch02/sequential.py"\n',
+        ),
+    ]
+    site = "https://example.org/notes/"
+    linked = "\n".join(c.source for c in build_notebook("ch02", lang, pages, site).cells)
+    assert f"]({site}ch02/a/#one)" in linked and f"]({site}ch02/)" in linked
+    assert "](../" not in linked and f"docs/{lang}/ch02/" not in linked
+    relative_links = "\n".join(c.source for c in build_notebook("ch02", lang, pages).cells)
+    assert "](../a/#one)" in relative_links
+    assert f"`docs/{lang}/ch02/`" in relative_links  # where else to read
 
 
 def test_both_languages_have_a_notebook_for_every_chapter_in_the_nav(

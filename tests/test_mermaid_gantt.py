@@ -354,3 +354,41 @@ def test_the_text_version_lists_each_task_with_full_labels() -> None:
     assert "0 s “&lt;b&gt; &amp; a: b” · 0 s await Task-2" in text  # escaped, not look-alikes
     assert "2 s “finished sleeping for 2 second(s), a long line”" in text
     assert "<li>Task-3 fail(): 0.5 s ValueError(&#x27;no&#x27;)</li>" in text
+
+
+def test_a_print_label_is_cut_by_the_room_it_has_not_by_a_count() -> None:
+    """Early in a long chart a print has the chart's width to its right: it keeps its words.
+    At the end it keeps what a MAX_PRINT_CHARS label would take (the chart does not widen)."""
+    text = "a print with rather more than twenty-four characters"
+    task = {
+        "id": 1, "name": "Task-1", "coro": "main()", "parent": None, "created": 0.0,
+        "finished": 3.0, "outcome": "result", "result": None, "exception": None,
+        "steps": [[0.0, 0.0], [3.0, 3.0]], "waits": [{"start": 0.0, "end": 3.0, "on": "sleep(3)"}],
+        "ready": [],
+    }  # fmt: skip
+    trace = {
+        "script": "x.py", "elapsed": 3.0, "tasks": [task],
+        "prints": [{"time": 0.0, "task": "Task-1", "text": text},
+                   {"time": 3.0, "task": "Task-1", "text": text}],
+    }  # fmt: skip
+    source = mg.render_gantt(trace)
+    assert f"        {text} :milestone," in source
+    cut = re.findall(r"^        (.*) :milestone, cut\d+, ", source, re.M)
+    assert len(cut) == 1 and len(cut[0]) <= labels.MAX_PRINT_CHARS + 1
+
+
+def test_a_rows_title_is_cut_by_the_room_the_chart_gives_titles() -> None:
+    def titled(coro: str) -> str:
+        task = {
+            "id": 1, "name": "Task-1", "coro": coro, "parent": None, "created": 0.0,
+            "finished": 1.0, "outcome": "result", "result": None, "exception": None,
+            "steps": [[0.0, 0.0], [1.0, 1.0]],
+            "waits": [{"start": 0.0, "end": 1.0, "on": "sleep(1)"}], "ready": [],
+        }  # fmt: skip
+        trace = {"script": "x.py", "elapsed": 1.0, "tasks": [task], "prints": []}
+        return re.search(r"^    section (.*)$", mg.render_gantt(trace), re.M)[1]
+
+    assert titled("fetch_page('https://x.org')") == "Task-1 fetch_page('https∶//x.org')"  # 34
+    long = titled("fetch_page('https://example.org/a/rather/long/path/to/a/page')")
+    assert long.endswith("…") and labels.text_px(long) <= labels.MAX_SECTION_PX
+    assert len(long) > labels.MAX_SECTION_CHARS

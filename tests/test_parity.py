@@ -55,17 +55,17 @@ BREAKAGES: dict[str, tuple[Callable[[Path], None], str]] = {
     "includes differ": (
         lambda d: _edit(
             d / "en" / CHAPTER,
-            lambda t: t.replace('--8<-- "build/generated/ch02/async_await/code-output.en.md"', ""),
+            lambda t: t.replace('--8<-- "build/generated/ch02/awaiting_in_turn/tabs.en.md"', ""),
         ),
         "included files differ (both must include the same files in the same order): "
-        "only zh has 'examples/ch02/async_await.py' (docs/zh/ch02/coroutines.md:",
+        "only zh has 'examples/ch02/awaiting_in_turn.py' (docs/zh/ch02/coroutines.md:",
     ),
     "example included by no page": (
         lambda d: [
             _edit(
                 d / lang / CHAPTER,
                 lambda t, lang=lang: t.replace(
-                    f'--8<-- "build/generated/ch02/async_await/code-output.{lang}.md"', ""
+                    f'--8<-- "build/generated/ch02/async_await/tabs.{lang}.md"', ""
                 ),
             )
             for lang in ("zh", "en")

@@ -173,3 +173,154 @@ def test_the_bundle_holds_the_engine_renderers_and_examples() -> None:
     for name, text in data["package"].items():
         assert text == (REPO / name).read_text(encoding="utf-8")
     assert json.loads(json.dumps(data)) == data
+
+
+# Issue 22: the reader's mistakes, in Python's own words and with the reader's frames only.
+
+
+def test_a_syntax_error_is_pythons_own_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = "import asyncio\n\nasync def main():\n    print('hi'\n\nasyncio.run(main())\n"
+    result = _run_source(tmp_path, monkeypatch, source)
+    assert result["kind"] == "syntax" and result["line"] == 4
+    assert result["output"] == (
+        "$ python examples/mine.py\n"
+        '  File "examples/mine.py", line 4\n'
+        "    print('hi'\n"
+        "         ^\n"
+        "SyntaxError: '(' was never closed\n"
+    )
+    assert result["summary"] == "SyntaxError: '(' was never closed"
+
+
+TASK_GROUP = """import asyncio
+
+async def child():
+    await asyncio.sleep(1)
+    raise ValueError("boom")
+
+async def main():
+    async with asyncio.TaskGroup() as tg:
+        tg.create_task(child())
+        tg.create_task(asyncio.sleep(2))
+
+asyncio.run(main())
+"""
+
+
+def test_a_failing_task_group_shows_the_readers_frames_and_what_ran(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Inside an exception group too: neither the engine's frames nor the stdlib's (folded)."""
+    result = _run_source(tmp_path, monkeypatch, TASK_GROUP)
+    assert result["kind"] == "exception"
+    assert result["summary"] == "ValueError: boom" and result["line"] == 5
+    shown = result["output"]
+    assert "asyncio_notes" not in shown and 'File "<stdlib>' not in shown
+    assert '|   File "examples/mine.py", line 5, in child' in shown
+    assert "|   ... frames in the standard library (<stdlib>/asyncio) ..." in shown
+    # The timeline up to the failure: the child's exception is marked on its row at 1 s.
+    assert "ValueError('boom') :crit, milestone, 1021, 0ms" in result["timeline"]
+
+
+LOOP = (
+    "import asyncio\n\nasync def main():\n    while True:\n        await asyncio.sleep(%d)\n\n"
+    "asyncio.run(main())\n"
+)
+
+
+def test_a_run_that_keeps_yielding_is_stopped_with_what_ran(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The busy guard (here at once) ends the run between two loop rounds: the message says it
+    does await, no frame of ours is shown, and the timeline is drawn."""
+    monkeypatch.setattr(browser, "BUSY_SECONDS", 0.0)
+    source = LOOP % 1
+    result = _run_source(tmp_path, monkeypatch, source)
+    assert result["kind"] == "busy"
+    assert "does yield to the event loop" in result["output"]
+    assert "Traceback" not in result["output"] and "_StillBusy" not in result["output"]
+    assert "section Task-1 main()" in result["timeline"]
+    # The guard is gone: the next run is not stopped.
+    monkeypatch.setattr(browser, "BUSY_SECONDS", 60.0)
+    assert _run_source(tmp_path, monkeypatch, "print('hi')\n")["kind"] is None
+
+
+def test_a_sleep_0_loop_is_diagnosed_as_the_cli_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It awaits: not "never awaits", but the engine's SpinError (about 2 s of real time)."""
+    monkeypatch.setattr(browser, "BUSY_SECONDS", 60.0)
+    source = LOOP % 0
+    result = _run_source(tmp_path, monkeypatch, source)
+    assert result["kind"] == "spin" and "never lets virtual time pass" in result["output"]
+    assert result["line"] == 5
+    assert result["cut"] is not None and len(result["timeline"]) < 40_000
+
+
+def test_ten_thousand_tasks_draw_a_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(browser, "BUSY_SECONDS", 60.0)
+    source = (
+        "import asyncio\n\nasync def work(i):\n    await asyncio.sleep(0.01 * (i % 7))\n\n"
+        "async def main():\n    await asyncio.gather(*(work(i) for i in range(10_000)))\n"
+        "    print('done')\n\nasyncio.run(main())\n"
+    )
+    result = _run_source(tmp_path, monkeypatch, source)
+    assert result["kind"] is None and result["output"].endswith("done\n")
+    assert result["cut"]["tasks"] == 10_001 and result["cut"]["shown_tasks"] == 40
+    # Mermaid's default limit is 50,000 characters.
+    assert result["timeline"].count("    section ") == 40 and len(result["timeline"]) < 40_000
+
+
+def test_big_output_is_capped_and_counted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    result = _run_source(tmp_path, monkeypatch, "for i in range(5000):\n    print(i)\n")
+    assert result["lines"] == 5000
+    shown = result["output"].splitlines()
+    assert len(shown) == 1 + browser.SHOWN_LINES + 1 and shown[-2] == "999"
+    assert shown[-1] == "[output cut: 1000 of 5000 lines shown]"
+    assert len(result["timeline"]) < 40_000
+
+
+def test_a_run_without_tasks_draws_main_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = _run_source(tmp_path, monkeypatch, "print('no tasks')\n")
+    assert result["kind"] is None
+    assert "    section main (no tasks)\n" in result["timeline"]
+    assert "no tasks :milestone" in result["timeline"]
+
+
+def test_the_heartbeat_beats_while_the_loop_turns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page's watchdog hears from a run that awaits (runner-worker.mjs), not from one that
+    never yields: the beat comes from the event loop's rounds."""
+    monkeypatch.setattr(browser, "HEARTBEAT_SECONDS", -1.0)  # every round
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "examples").mkdir()
+    beats: list[int] = []
+    source = LOOP.replace("while True", "for _ in range(5)") % 1
+    browser.run_example("examples/mine.py", source, lambda: beats.append(1))
+    assert len(beats) >= 5
+    beats.clear()
+    browser.run_example("examples/mine.py", "total = sum(range(1000))\n", lambda: beats.append(1))
+    assert beats == []
+
+
+def test_code_that_never_awaits_is_stopped_on_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before the page's watchdog ends the worker: Python's traceback of the reader's frames
+    (none of ours), ending with why, and the line to mark."""
+    monkeypatch.setattr(browser, "STUCK_SECONDS", 0.0)  # at the first check
+    source = LOOP.replace("await asyncio.sleep(%d)", "pass")
+    result = _run_source(tmp_path, monkeypatch, source)
+    assert result["kind"] == "stuck" and result["line"] in (4, 5)
+    shown = result["output"]
+    assert 'File "examples/mine.py", line 7, in <module>' in shown
+    assert "asyncio_notes" not in shown and "_NeverYields" not in shown
+    assert shown.rstrip().endswith("this code never awaits (a loop such as while True: pass?).")
+    # Once: the next run is not stopped.
+    monkeypatch.setattr(browser, "STUCK_SECONDS", 60.0)
+    assert _run_source(tmp_path, monkeypatch, "print('hi')\n")["kind"] is None

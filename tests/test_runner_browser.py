@@ -5,8 +5,9 @@
 - Every example, unmodified, gives in Pyodide exactly the build's output.txt and timeline.md.
 - A reader's edit (delay(3) -> delay(1)) runs, and the Output and Timeline tabs show that run;
   Copy copies the edited code; Reset brings the published example back.
-- `while True: pass` is ended by the watchdog, Stop ends a run, and a runaway loop, a deadlock,
-  an exception and too much output end with the engine's own messages; the page stays usable.
+- `while True: pass` is stopped on its line, a loop in C by the watchdog, Stop ends a run, and
+  a runaway loop, a deadlock, an exception and too much output end with the engine's own
+  messages; the page stays usable.
 - After the examples' runs, every standard-library module loaded from the stdlib zip came from
   its precompiled .pyc (asyncio_notes/devtools/vendor.py), not from its source.
 
@@ -322,6 +323,8 @@ ENDINGS = {
     "deadlock": ("await asyncio.get_running_loop().create_future()", "deadlocked"),
     "exception": ("raise ValueError('boom')", "ValueError: boom"),
     "output": ("while True:\n        print('x' * 100)", "limit of 200000 characters"),
+    # It awaits: the engine's diagnosis, not the watchdog's "never awaits" (issue 22).
+    "spin": ("while True:\n        await asyncio.sleep(0)", "never lets virtual time pass"),
 }
 
 
@@ -344,11 +347,27 @@ def test_a_busy_loop_is_stopped_and_the_page_stays_usable(runner_page: RunnerPag
     example = runner_page.example(path)
     assert runner_page.run(path)["status"] == "result"  # a warm worker, whichever tests ran here
     runner_page.edit(path, "while True:\n    pass")
-    # The watchdog; the page answers meanwhile.
+    # Stopped in the worker, on the reader's line, with Python's traceback; the page answers
+    # meanwhile.
     started = time.monotonic()
     example.get_by_role("button", name=RUN["zh"], exact=True).click()
     example.locator(":scope > .tabbed-labels > label").nth(1).click(timeout=2000)
     assert page.evaluate("1 + 1") == 2
+    page.wait_for_function("set => set.runnerResult?.status", arg=example.element_handle())
+    assert time.monotonic() - started < 10
+    result = example.evaluate("set => set.runnerResult")
+    assert result["status"] == "result" and result["kind"] == "stuck", result
+    shown = runner_page.output_shown(path)
+    assert 'File "examples/ch02/task_model.py", line 2, in <module>' in shown
+    assert "never awaits" in shown and "asyncio_notes" not in shown
+    assert example.locator(".cm-line.runner-error-line").text_content() == "    pass"
+    assert example.locator(".runner-status").text_content().startswith("第 2 行：已停止")
+    # A loop in C (no line of Python runs): the page's watchdog.
+    example.locator(":scope > .tabbed-labels > label").nth(0).click()
+    example.evaluate("set => { delete set.runnerResult }")
+    runner_page.edit(path, "sum(range(10 ** 15))")
+    started = time.monotonic()
+    example.get_by_role("button", name=RUN["zh"], exact=True).click()
     page.wait_for_function(
         "set => set.runnerResult?.status === 'watchdog'", arg=example.element_handle()
     )
@@ -367,3 +386,224 @@ def test_a_busy_loop_is_stopped_and_the_page_stays_usable(runner_page: RunnerPag
     # A new worker serves the next run.
     example.get_by_role("button", name=RESET["zh"]).click()
     assert runner_page.run(path)["status"] == "result"
+
+
+# Issue 22: the reader's mistakes in their own words, results beside the code, every example.
+
+MISTAKES = {
+    # name: (source, the status sentence in (zh, en), what the Output shows, the line marked)
+    "syntax": (
+        "import asyncio\n\nasync def main():\n    print('hi'\n\nasyncio.run(main())",
+        (
+            "SyntaxError: '(' was never closed（第 4 行）",
+            "SyntaxError: '(' was never closed (line 4)",
+        ),
+        "SyntaxError: '(' was never closed",
+        "    print('hi'",
+    ),
+    "exception": (
+        "import asyncio\n\nasync def main():\n    await asyncio.sleep(1)\n"
+        "    raise ValueError('boom')\n\nasyncio.run(main())",
+        ("第 5 行：ValueError: boom", "Line 5: ValueError: boom"),
+        'File "examples/ch02/task_model.py", line 5, in main',
+        "    raise ValueError('boom')",
+    ),
+}
+
+
+@IN_BOTH
+def test_a_readers_mistake_is_shown_in_their_own_words(runner_page: RunnerPage) -> None:
+    """Python's own message and the reader's frames only; one short status sentence; the line
+    marked in the editor; the results under the code; never the previous run's timeline."""
+    path = "examples/ch02/task_model.py"
+    example = runner_page.example(path)
+    lang = 0 if runner_page.lang == "zh" else 1
+    for name, (source, status, shown, line) in MISTAKES.items():
+        assert runner_page.run(path)["status"] == "result"  # a chart to be replaced
+        runner_page.edit(path, source)
+        result = runner_page.run(path)
+        assert result["status"] == "result" and result["kind"] == name, result
+        status = example.locator(".runner-status").text_content()
+        assert status.startswith(MISTAKES[name][1][lang]), status
+        assert "\n" not in status and len(status) < 80, status
+        output = runner_page.output_shown(path)
+        assert shown in output and "asyncio_notes" not in output and "PythonError" not in output
+        assert example.locator(".cm-line.runner-error-line").text_content() == line
+        # Beside the code, without a tab switch: the same output, and the timeline (or why none).
+        results = example.locator(".runner-results")
+        assert results.is_visible() and results.locator("pre").text_content() == output
+        timeline = example.locator(":scope > .tabbed-content > .tabbed-block").nth(2)
+        if name == "syntax":
+            assert results.locator("svg").count() == 0
+            assert timeline.locator(".runner-diagram svg").count() == 0
+            assert timeline.locator(".runner-timeline-note").count() == 1
+        else:  # drawn up to the failure, the error marked on main's row
+            assert results.locator("div.mermaid svg").count() == 1
+            assert "ValueError('boom') :crit, milestone" in result["timeline"]
+    example.get_by_role("button", name=RESET[runner_page.lang]).click()
+    assert example.locator(".runner-results").is_hidden()
+    assert example.locator(".cm-line.runner-error-line").count() == 0
+
+
+@IN_ENGLISH
+def test_many_tasks_and_much_output_stay_readable(runner_page: RunnerPage) -> None:
+    """10,000 tasks: a summary chart and a sentence saying so, never Mermaid's error box, never
+    "never awaits"; 5,000 lines: the first 1,000 shown, in a panel of its own height."""
+    path = "examples/ch02/task_model.py"
+    example = runner_page.example(path)
+    runner_page.edit(
+        path,
+        "import asyncio\n\nasync def work(i):\n    await asyncio.sleep(0.01 * (i % 7))\n\n"
+        "async def main():\n    await asyncio.gather(*(work(i) for i in range(10_000)))\n"
+        "    print('done')\n\nasyncio.run(main())",
+    )
+    result = runner_page.run(path)
+    assert result["status"] == "result", result
+    assert result["kind"] in (None, "busy"), (
+        result
+    )  # busy: stopped with what ran, on a slow machine
+    assert "never awaits" not in example.locator(".runner-status").text_content()
+    note = example.locator(".runner-results .runner-timeline-note").first.text_content()
+    assert "10001 tasks" in note and "the first 40 tasks" in note, note
+    assert example.locator(".runner-results div.mermaid svg").count() == 1
+    page_text = runner_page.page.locator("body").text_content()
+    assert "Syntax error in text" not in page_text and "Maximum text size" not in page_text
+    runner_page.edit(path, "for i in range(5000):\n    print(i)")
+    result = runner_page.run(path)
+    assert result["lines"] == 5000 and result["output"].count("\n") == 1002
+    status = example.locator(".runner-status").text_content()
+    assert "The Output shows the first 1000 of 5000 lines." in status, status
+    shown = example.locator(".runner-results pre > code")
+    box = shown.bounding_box()
+    assert box["height"] < 600 and shown.evaluate("e => e.scrollHeight > e.clientHeight")
+    example.get_by_role("button", name=RESET["en"]).click()
+
+
+def test_every_example_on_the_site_has_a_run_button(new_context, site_server: str) -> None:
+    """In both languages, on every chapter page: every example's Code tab has Run, or says
+    why it cannot run in the browser."""
+    page = new_context(viewport={"width": 1280, "height": 800}).new_page()
+    seen = set()
+    for lang in ("zh", "en"):
+        for md in sorted((REPO / "docs" / lang / "ch02").glob("*.md")):
+            slug = "" if md.stem == "index" else f"{md.stem}/"
+            page.goto(_url(site_server, lang, f"ch02/{slug}"))
+            for title in page.locator(".tabbed-set .highlight .filename").all_text_contents():
+                if not re.fullmatch(r"examples/ch\d\d/\w+\.py", title.strip()):
+                    continue
+                example = page.locator(f'.tabbed-set[data-runner-example="{title.strip()}"]')
+                bar = example.locator(".runner-bar")
+                assert (
+                    bar.locator(".runner-run").count() == 1 or bar.locator(".runner-note").count()
+                ), title
+                seen.add((lang, title.strip()))
+    expected = {(lang, relative(e)) for lang in ("zh", "en") for e in example_files()}
+    assert expected <= seen, sorted(expected - seen)
+
+
+def test_the_clis_html_page_draws_the_timeline_from_a_file(new_context, tmp_path) -> None:
+    """`python3 -m asyncio_notes --html`, opened from disk: the chart is drawn by the inlined
+    Mermaid, with no request beyond the file itself and its data: modules."""
+    import subprocess
+
+    command = [sys.executable, "-m", "asyncio_notes", "--html", "examples/ch02/task_model.py"]
+    proc = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=True)
+    page_file = tmp_path / "timeline.html"
+    page_file.write_text(proc.stdout, encoding="utf-8")
+    page = new_context().new_page()
+    requests, errors = [], []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(page_file.as_uri())
+    page.locator("#chart svg").wait_for(timeout=30_000)
+    assert page.locator("#chart svg text.sectionTitle").count() >= 2
+    assert errors == []
+    assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
+
+
+LONG_PRINT = """import asyncio
+
+
+async def main():
+    await asyncio.sleep(1)
+    print("a line long enough to be cut short on the chart")
+
+
+asyncio.run(main())"""
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_on_a_phone_the_runs_timeline_keeps_its_width(new_context, site_server, lang) -> None:
+    """At 390 px with touch: no "Esc then Tab" hint, the redrawn chart keeps its pixel width
+    (it scrolls sideways instead of shrinking), and tapping a cut label shows its whole text."""
+    from tests.browser_support import PHONE
+
+    context = new_context(viewport=PHONE, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    runner = RunnerPage(page, lang, urlparse(site_server).netloc)
+    page.goto(_url(site_server, lang))
+    path = "examples/ch02/concurrent_tasks.py"
+    example = runner.example(path)
+    example.locator(".highlight pre").first.tap()
+    example.locator(".cm-content").wait_for()
+    assert example.locator(".runner-hint").count() == 0
+    runner.edit(path, LONG_PRINT)
+    assert runner.run(path)["status"] == "result"
+    chart = example.locator(".runner-results .runner-diagram div.mermaid")
+    svg = chart.locator("svg")
+    drawn = svg.evaluate("s => [s.getBoundingClientRect().width, s.width.baseVal.value]")
+    assert drawn[0] >= drawn[1] - 1 and drawn[1] > 390, drawn  # its own width, not the column's
+    assert chart.evaluate("c => c.scrollWidth > c.clientWidth")
+    label = svg.locator(".notes-cut").first
+    whole = svg.locator(".notes-full").first
+    assert whole.evaluate("e => getComputedStyle(e).display") == "none"
+    label.scroll_into_view_if_needed()
+    label.tap()
+    assert whole.evaluate("e => getComputedStyle(e).display") != "none"
+    assert whole.text_content() == "a line long enough to be cut short on the chart"
+
+
+# Tags a bar (a running step: `done`) in the row of the task titled `title`, for a click.
+TAG_BAR = """([svg, title]) => {
+  const label = [...svg.querySelectorAll("text.sectionTitle")].find(t => t.textContent === title)
+  const y = Number(label.getAttribute("y"))
+  const middle = r => Number(r.getAttribute("y")) + Number(r.getAttribute("height")) / 2
+  const bar = [...svg.querySelectorAll("rect.task")]
+    .find(r => /\\bdone\\d/.test(r.getAttribute("class")) && Math.abs(middle(r) - y) < 20)
+  bar.setAttribute("data-qa", "bar")
+}"""
+
+
+@IN_ENGLISH
+def test_a_bar_marks_its_tasks_lines_and_old_output_is_marked(runner_page: RunnerPage) -> None:
+    path = "examples/ch02/concurrent_tasks.py"
+    example = runner_page.example(path)
+    runner_page.show_code(path)
+    reset = example.get_by_role("button", name=RESET["en"])
+    if reset.count():  # another test here ran it before
+        reset.click()
+    assert runner_page.run(path)["status"] == "result"
+    svg = example.locator(".runner-results svg")
+    marked = example.locator(".cm-line.runner-bar-line")
+    # Task-3 runs the second delay(3): the line that created it.
+    svg.evaluate(f"svg => ({TAG_BAR})([svg, 'Task-3 delay(3)'])")
+    svg.locator("[data-qa=bar]").click()
+    assert marked.all_text_contents() == ["    sleep_again = asyncio.create_task(delay(3))"]
+    # Task-1 runs main(), defined here: its whole `async def` block.
+    svg.locator("[data-qa=bar]").evaluate("e => e.removeAttribute('data-qa')")
+    svg.evaluate(f"svg => ({TAG_BAR})([svg, 'Task-1 main()'])")
+    svg.locator("[data-qa=bar]").click()
+    lines = marked.all_text_contents()
+    assert lines[0] == "async def main() -> None:" and lines[-1] == "    await sleep_once_more"
+    # Not edited: the #> comments are this file's own output. Edited: marked as the file's.
+    recorded = example.locator(".cm-line.runner-recorded")
+    assert recorded.count() == 0
+    runner_page.open_editor(path)
+    runner_page.page.keyboard.press("Control+End")
+    runner_page.page.keyboard.insert_text("\n# mine")
+    assert recorded.count() == 8
+    note = recorded.first.get_attribute("data-note")
+    assert note and "published file" in note
+    example.get_by_role("button", name=RESET["en"]).click()
+    assert recorded.count() == 0 and marked.count() == 0

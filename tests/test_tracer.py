@@ -115,8 +115,58 @@ def test_the_cli_reports_errors_in_one_message(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "asyncio_notes", str(path)], cwd=REPO, capture_output=True, text=True
     )
-    assert proc.returncode == 1 and proc.stdout == ""
+    # The timeline of what ran until then, then the error (issue 22).
+    assert proc.returncode == 1 and proc.stdout.startswith("---")
+    assert "section Task-1 main()" in proc.stdout
     assert proc.stderr.startswith(f"trace: {path} deadlocked") and "Traceback" not in proc.stderr
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "asyncio_notes", *args]
+    return subprocess.run(command, cwd=REPO, capture_output=True, text=True)
+
+
+def test_the_cli_draws_a_failing_script_up_to_the_error(tmp_path: Path) -> None:
+    """A TaskGroup with a failing child: the chart with the child's exception marked, then
+    Python's traceback with the script's frames only (the stdlib's folded), and status 1."""
+    path = write(
+        tmp_path,
+        "async def child():\n    await asyncio.sleep(1)\n    raise ValueError('boom')\n\n\n"
+        "async def main():\n    async with asyncio.TaskGroup() as tg:\n"
+        "        tg.create_task(child())\n        tg.create_task(asyncio.sleep(2))",
+    )
+    proc = _cli(str(path))
+    assert proc.returncode == 1
+    assert "ValueError('boom') :crit, milestone" in proc.stdout
+    assert "section Task-2 child()" in proc.stdout
+    assert f'|   File "{path}", line 6, in child' in proc.stderr
+    assert "ValueError: boom" in proc.stderr and "asyncio_notes" not in proc.stderr
+    assert 'File "<stdlib>' not in proc.stderr and "fix the example" not in proc.stderr
+    assert proc.stderr.rstrip().endswith("the timeline shows the run up to the error.")
+
+
+def test_the_cli_shows_a_syntax_error_as_python_does(tmp_path: Path) -> None:
+    path = tmp_path / "typo.py"
+    path.write_text("import asyncio\n\nprint('hi'\n", encoding="utf-8")
+    proc = _cli(str(path))
+    assert proc.returncode == 1 and proc.stdout == ""
+    where = f'  File "{path}", line 3\n'
+    assert proc.stderr == where + "    print('hi'\n         ^\nSyntaxError: '(' was never closed\n"
+
+
+def test_the_cli_writes_a_self_contained_html_page(tmp_path: Path) -> None:
+    proc = _cli("--html", "examples/ch02/task_model.py")
+    assert proc.returncode == 0, proc.stderr
+    page = proc.stdout
+    assert page.startswith("<!doctype html>") and '<script type="importmap">' in page
+    # Nothing is fetched: no script or stylesheet from a URL, every module a data: URL.
+    assert not re.search(r"<(script|link)[^>]+(src|href)=", page)
+    imports = json.loads(re.search(r'<script type="importmap">(.*?)</script>', page)[1])
+    assert imports["imports"] and all(
+        url.startswith("data:text/javascript;base64,") for url in imports["imports"].values()
+    )
+    assert any("ganttDiagram" in name for name in imports["imports"])
+    assert "section Task-1 main()" in page  # the chart's source
 
 
 def test_a_fresh_interpreter_gives_the_same_trace_as_the_fork_server(

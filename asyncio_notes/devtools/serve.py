@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -72,6 +73,10 @@ class Site:
         self.seen = now
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
@@ -80,6 +85,8 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)-7s - %(message)s")
 
     url = f"http://{args.host}:{args.port}/"
+    # SIGTERM (a process manager, `kill`) ends it as Ctrl+C does: the built site is removed.
+    signal.signal(signal.SIGTERM, _interrupt)
     with tempfile.TemporaryDirectory(prefix="asyncio-notes-serve-") as tmp:
         site = Site(Path(tmp) / "site", url)
         site.rebuild()

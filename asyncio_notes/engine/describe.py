@@ -14,6 +14,8 @@ from types import FrameType
 from typing import Any
 
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{4,}")
+# Awaitables named in a gather() or wait() label; the rest are counted.
+LISTED = 8
 
 
 class Addresses:
@@ -153,7 +155,10 @@ def describe_awaitable(value: Any, labels: Any) -> str:
             return labels[value]
         children = getattr(value, "_children", None)  # a gather() future
         if children is not None:
-            return f"gather({', '.join(describe_awaitable(c, labels) for c in children)})"
+            named = [describe_awaitable(c, labels) for c in children[:LISTED]]
+            if len(children) > LISTED:  # a gather of 10,000 tasks stays a short label
+                named.append(f"{len(children) - LISTED} more")
+            return f"gather({', '.join(named)})"
         return "future"
     if asyncio.iscoroutine(value):
         return describe_coroutine(value)
@@ -189,8 +194,11 @@ def _describe_asyncio_call(frame: FrameType, yielded: Any, labels: Any) -> str:
     if name == "to_thread":
         return f"to_thread({callable_name(values.get('func'))})"
     if name == "wait":
-        futures = ", ".join(describe_awaitable(f, labels) for f in values.get("fs", ()))
-        return f"wait({futures})"
+        fs = list(values.get("fs", ()))
+        named = [describe_awaitable(f, labels) for f in fs[:LISTED]]
+        if len(fs) > LISTED:
+            named.append(f"{len(fs) - LISTED} more")
+        return f"wait({', '.join(named)})"
     if name.endswith(".__aexit__"):  # e.g. the end of `async with asyncio.TaskGroup()`
         return name.removesuffix(".__aexit__")
     return f"{name}()"

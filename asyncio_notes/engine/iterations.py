@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
+import itertools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,9 +26,9 @@ _PLUMBING = {"_run_until_complete_cb", "_read_from_self"}
 # What a task step's handle calls: the C Task's wrapper types and methods, the Python Task's.
 _STEP_NAMES = {"task_wakeup", "_Task__step", "_Task__wakeup", "__step", "__wakeup"}
 # Entries shown of a long ready queue or timer list (a run with thousands of tasks).
-SHOWN = 40
+SHOWN = 16
 # Handles recorded in all: past this the story is cut (and says so), so a huge run stays small.
-MAX_HANDLES = 5000
+MAX_HANDLES = 1000
 
 _ENGINE_DIR = str(Path(__file__).resolve().parent)
 
@@ -39,6 +41,18 @@ def step_task(callback: Any) -> asyncio.Task[Any] | None:
     kind = type(callback).__name__
     name = getattr(callback, "__name__", None) or kind
     return owner if name in _STEP_NAMES or kind == "TaskStepMethWrapper" else None
+
+
+def _earliest(heap: list[Any]) -> Iterator[Any]:
+    """A heap's items in the order heappop would give them, without popping: a walk from the
+    root, so the first few cost a few steps, not a sort of the whole heap."""
+    frontier = [(heap[0], 0)] if heap else []
+    while frontier:
+        item, index = heapq.heappop(frontier)
+        yield item
+        for child in (2 * index + 1, 2 * index + 2):
+            if child < len(heap):
+                heapq.heappush(frontier, (heap[child], child))
 
 
 def _is_plumbing(callback: Any) -> bool:
@@ -142,28 +156,30 @@ class IterationRecorder:
                 tasks += [task for cb, _ in waiting if (task := step_task(cb)) is not None]
         return list(dict.fromkeys(name for t in tasks if (name := self.name_of(t))))
 
-    def _queue(self, handles: Any) -> list[dict[str, Any]]:
+    def _queue(self, handles: Iterator[Any], total: int) -> list[dict[str, Any]]:
+        """The first SHOWN of `handles` (of `total`) that are the program's, and how many more:
+        a snapshot costs the same whatever the queue's length (a run may have 10,000 tasks)."""
         shown: list[dict[str, Any]] = []
-        hidden = 0
+        seen = 0
         for handle in handles:
-            if handle._cancelled:
-                continue
-            described = self.describe(handle)
-            if described is None:
-                continue
-            if len(shown) < SHOWN:
+            seen += 1
+            described = None if handle._cancelled else self.describe(handle)
+            if described is not None:
                 shown.append(described)
-            else:
-                hidden += 1
-        return shown + ([{"more": hidden}] if hidden else [])
+                if len(shown) == SHOWN:
+                    break
+        more = total - seen
+        return shown + ([{"more": more}] if more > 0 else [])
 
     def _snapshot(self, loop: Any, running: Any = None) -> dict[str, Any]:
-        ready = list(loop._ready) if running is None else [running, *loop._ready]
-        timers = sorted(
-            (h for h in loop._scheduled if not h._cancelled),
-            key=lambda h: (h._when, getattr(h, "_seq", 0)),
-        )
-        return {"ready": self._queue(ready), "timers": self._queue(timers)}
+        ready = loop._ready
+        first = itertools.chain([running] if running is not None else [], ready)
+        scheduled = loop._scheduled
+        timers = len(scheduled) - loop._timer_cancelled_count  # asyncio's own count
+        return {
+            "ready": self._queue(first, len(ready) + (running is not None)),
+            "timers": self._queue(_earliest(scheduled), timers),
+        }
 
     # -- recording
 

@@ -14,11 +14,13 @@ the caller's environment cannot change what it prints.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from asyncio_notes.engine.instrument import is_engine_file
@@ -193,6 +195,25 @@ def display_path(path: Path, root: Path) -> str:
 _FRAME = re.compile(r'^(?P<indent>\s*)File "(?P<file>[^"]+)", line \d+,? in ')
 
 
+# `  | ` before each line of a traceback inside an exception group (a TaskGroup's failure).
+_GROUP_PREFIX = re.compile(r"^ *\| ?")
+
+
+def per_group(text: str, transform: Callable[[str], str]) -> str:
+    """Apply `transform` to each run of lines with the same exception-group prefix, without it:
+    inside a group, a traceback then reads as a plain one."""
+    out: list[str] = []
+
+    def prefix(line: str) -> str:
+        match = _GROUP_PREFIX.match(line)
+        return match.group() if match else ""
+
+    for head, lines in itertools.groupby(text.splitlines(keepends=True), key=prefix):
+        body = transform("".join(line[len(head) :] for line in lines))
+        out += [head + line for line in body.splitlines(keepends=True)]
+    return "".join(out)
+
+
 def drop_own_frames(text: str, script_dir: str | None = None) -> str:
     """Remove traceback entries (and their source lines) that belong to the tracer itself, and,
     in a stack that reaches the tracer before any frame of the script's directory, the frames
@@ -233,7 +254,7 @@ def _after_frame(kept: list[str]) -> bool:
 
 def normalize(text: str, stdlib: str, root: Path, script_dir: str | None = None) -> str:
     """Drop the tracer's frames; show the repo root as relative paths and stdlib as <stdlib>/."""
-    text = drop_own_frames(text, script_dir)
+    text = per_group(text, lambda part: drop_own_frames(part, script_dir))
     text = text.replace(stdlib.rstrip(os.sep) + os.sep, "<stdlib>/")
     return text.replace(str(root) + os.sep, "")
 

@@ -25,7 +25,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from asyncio_notes.render.timeline_labels import FONT_PX, gantt_label, text_px
+from asyncio_notes.render.timeline_labels import FONT_PX, MAX_SECTION_PX, gantt_label, text_px
 from asyncio_notes.render.timeline_layout import (
     BAR_HEIGHT,
     MIN_STEP_PX,
@@ -137,13 +137,21 @@ def render_gantt(trace: Mapping[str, Any]) -> str:
     scale = scale_for(trace)
     sections = sections_for(trace, scale)
     domain_end = max([scale.span_ms] + [bar.end for s in sections for bar in s.bars])
-    left = round(min(max(max((text_px(s.title) for s in sections), default=0) + 24, 90), 280))
+    widest = max((text_px(s.title) for s in sections), default=0)
+    left = round(min(max(widest + 24, 90), MAX_SECTION_PX + 24))
     # Mermaid moves a milestone's label to its left (over the diamond) when, by its own
     # reckoning, the instant + a whole diamond + the label passes width - 1.5 * leftPadding.
     # milestone_bars reserves the instant + half a diamond + 13 px + the estimated label within
     # the axis; this right padding covers the other half diamond and a font wider than estimated.
-    labels = [text_px(bar.label) for s in sections for bar in s.bars if bar.kind == "milestone"]
-    slack = math.ceil(LABEL_WIDTH_MARGIN * max(labels, default=0))
+    # Only a label that ends near the axis's end needs room beyond it (each milestone's spacer,
+    # right after it, is as long as its label).
+    needs = [
+        (spacer.end - domain_end) * scale.px_per_ms + LABEL_WIDTH_MARGIN * text_px(bar.label)
+        for s in sections
+        for bar, spacer in zip(s.bars, s.bars[1:], strict=False)
+        if bar.kind == "milestone" and spacer.kind == "spacer"
+    ]
+    slack = math.ceil(max([0.0, *needs]))
     right = math.ceil(left / 2) + BAR_HEIGHT // 2 - 13 + slack
     ticks, axis_format = tick_interval(scale)
     gantt = {

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from asyncio_notes.engine.parent import per_group
 from asyncio_notes.engine.trace import Trace
 from asyncio_notes.render.gantt import render_gantt
 from asyncio_notes.render.timeline_text import text_timeline
@@ -18,6 +19,11 @@ _STDLIB_POSITION = re.compile(r"(<stdlib>/[\w./-]+\.py):\d+")
 
 
 def fold_stdlib_frames(text: str) -> str:
+    """Fold standard-library frames, inside exception groups too (see _fold)."""
+    return per_group(text, _fold)
+
+
+def _fold(text: str) -> str:
     """Fold each run of standard-library frames in a traceback or stack into one line,
     `  ... frames in the standard library (<stdlib>/asyncio) ...`, and drop line numbers from
     other stdlib positions: they change with every Python release, the reader's code does not."""

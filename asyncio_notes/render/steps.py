@@ -10,11 +10,13 @@ can jump to any step by reading one entry. States are language-neutral codes, wh
 
 from __future__ import annotations
 
+import bisect
 import json
 from pathlib import Path
 from typing import Any
 
 from asyncio_notes.engine.trace import Handle, Ran, Trace
+from asyncio_notes.render.fit import MAX_TASKS
 from asyncio_notes.render.timeline_layout import Layout, scale_for, trace_end
 
 LABELS = {
@@ -88,12 +90,14 @@ class _Tasks:
     """What each task is doing, carried from step to step."""
 
     def __init__(self, trace: Trace) -> None:
-        self.trace = trace
+        # The tasks shown: the first MAX_TASKS, as the Timeline of a big run (render/fit.py).
+        self.shown = trace["tasks"][:MAX_TASKS]
+        self.by_name = {t["name"]: t for t in trace["tasks"]}
         self.last: dict[str, Ran] = {}  # each task's latest step
         self.done: dict[str, list[Any]] = {}
 
     def _finished(self, name: str) -> list[Any]:
-        task = next(t for t in self.trace["tasks"] if t["name"] == name)
+        task = self.by_name[name]
         if task["outcome"] == "cancelled":
             return ["cancelled"]
         if task["outcome"] == "exception":
@@ -122,7 +126,7 @@ class _Tasks:
         }
         states: list[Any] = []
         marks: list[list[Any]] = []
-        for task in self.trace["tasks"]:
+        for task in self.shown:
             name = task["name"]
             if name in self.done:
                 states.append(self.done[name])
@@ -174,6 +178,7 @@ def step_data(trace: Trace, folder: Path, error: str | None = None) -> dict[str,
     place, span = _placer(trace)
     entries = [(i, e) for i, it in enumerate(trace["iterations"]) for e in it["ran"]]
     prints = [(p["time"], line) for p in trace["prints"] for line in p["text"].split("\n")]
+    printed_at = [t for t, _ in prints]  # in the order printed: by time
     files: set[str] = set()
     steps: list[dict[str, Any]] = []
     for k, (i, entry) in enumerate(entries):
@@ -199,7 +204,7 @@ def step_data(trace: Trace, folder: Path, error: str | None = None) -> dict[str,
         files.update(str(m[0]) for m in step["marks"])
         step["ready"] = [_handle(h) for h in entry.get("ready", [])]
         step["timers"] = [_handle(h) for h in entry.get("timers", [])]
-        step["out"] = sum(1 for t, _ in prints if t < until)
+        step["out"] = bisect.bisect_left(printed_at, until)
         steps.append(step)
     script = Path(trace["script"]).name
     # [name, text] pairs, the script first (JSON objects are written with their keys sorted).
@@ -211,7 +216,8 @@ def step_data(trace: Trace, folder: Path, error: str | None = None) -> dict[str,
     return {
         "script": trace["script"],
         "files": sources,
-        "tasks": [{"name": t["name"], "coro": t["coro"]} for t in trace["tasks"]],
+        "tasks": [{"name": t["name"], "coro": t["coro"]} for t in tasks.shown],
+        "more_tasks": len(trace["tasks"]) - len(tasks.shown),
         "iterations": [it["time"] for it in trace["iterations"]],
         "span": span,
         "steps": steps,

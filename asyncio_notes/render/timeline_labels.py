@@ -4,7 +4,8 @@ for them, and by the Mermaid and text renderers, which write them.
 Labels are sanitized (`gantt_label`): Mermaid's gantt syntax cannot carry `:` `;` `#` or a leading
 `%`, and the diagram source reaches the browser unescaped inside HTML (mermaid2's fence), so `<` `>`
 `&` become look-alikes too. A print or section label longer than its limit is cut with "…"; the
-renderers keep its whole text beside it.
+renderers keep its whole text beside it. A print's limit is the room the chart has to its right
+(`chars_within`), at least MAX_PRINT_CHARS; a row's title may take MAX_SECTION_PX.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 FONT_PX = 13  # Mermaid's default (11 px) is too small to read
 MAX_PRINT_CHARS = 24
 MAX_SECTION_CHARS = 24
+MAX_SECTION_PX = 256  # a row's title may be this wide (the chart's left padding is 24 px more)
 STEP_LABEL = "running"
 READY_LABEL = "ready"
 SPACER_LABEL = "·"
@@ -49,6 +51,18 @@ def text_px(text: str, font_px: float = FONT_PX) -> float:
     """A generous estimate of the rendered width: wide (CJK) characters take a full em."""
     wide = sum(unicodedata.east_asian_width(c) in "WF" for c in text)
     return font_px * (wide + 0.52 * (len(text) - wide))
+
+
+def chars_within(text: object, px: float, at_least: int) -> int:
+    """How many characters of `text` (sanitized) a label cut to fit `px` may keep, "…" included;
+    never fewer than `at_least`."""
+    line = gantt_label(text)
+    if text_px(line) <= px:
+        return len(line)
+    n = at_least
+    while n < len(line) and text_px(line[:n] + "…") <= px:
+        n += 1
+    return max(n, at_least)
 
 
 def wait_label(on: object) -> str:

@@ -29,9 +29,11 @@ from typing import Any
 from asyncio_notes.render.timeline_labels import (
     MAX_PRINT_CHARS,
     MAX_SECTION_CHARS,
+    MAX_SECTION_PX,
     READY_LABEL,
     SPACER_LABEL,
     STEP_LABEL,
+    chars_within,
     gantt_label,
     task_title,
     text_px,
@@ -238,8 +240,12 @@ def milestone_bars(marks: Iterable[tuple[int, str, bool]], scale: Scale) -> list
     Mermaid's compact mode puts a bar on the first row where it fits; the spacer keeps the next
     milestone off that row while this one's label is in the way."""
     bars = []
+    # A label may reach as far right as one of MAX_PRINT_CHARS at the axis's end would: cut by
+    # the room there is, not by a count (a print early in a long chart has room to spare).
+    reach = scale.span_ms * scale.px_per_ms + text_px("n" * MAX_PRINT_CHARS)
     for x, text, error in marks:
-        label, full = gantt_label(text, MAX_PRINT_CHARS), gantt_label(text)
+        keep = chars_within(text, reach - x * scale.px_per_ms, MAX_PRINT_CHARS)
+        label, full = gantt_label(text, keep), gantt_label(text)
         # The label starts half a diamond plus 5 px right of the instant; keep a gap after it.
         room = scale.to_ms(BAR_HEIGHT / 2 + 5 + text_px(label) + 8)
         bars.append(Bar("milestone", label, x, x, error, full if full != label else None))
@@ -275,7 +281,8 @@ def task_marks(
 def section_title(task: Mapping[str, Any]) -> tuple[str, str]:
     """(title as drawn, full title): Task-N and the coroutine it runs."""
     title = task_title(task)
-    return gantt_label(title, MAX_SECTION_CHARS), gantt_label(title)
+    keep = chars_within(title, MAX_SECTION_PX, MAX_SECTION_CHARS)
+    return gantt_label(title, keep), gantt_label(title)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urljoin
 
 from asyncio_notes.sitebuild import markdown_source as md
 from asyncio_notes.sitebuild.catalog import HELPER_MODULES, relative
@@ -116,8 +117,9 @@ def page_url(src: str) -> str:
 _LINK = re.compile(r"(?P<prefix>\]\()(?P<target>[^)\s]+)(?P<suffix>(?:\s+\"[^\"]*\")?\))")
 
 
-def rewrite_links(markdown: str, page_src: str) -> str:
-    """Make the page's relative links work from the notebook page (chNN/notebook/)."""
+def rewrite_links(markdown: str, page_src: str, site_url: str | None = None) -> str:
+    """Make the page's relative links work from the notebook page (chNN/notebook/), or, given
+    the site's address, anywhere (a downloaded notebook): absolute links."""
     here = notebook_url(page_src)
     this_page = page_url(page_src)
 
@@ -131,8 +133,11 @@ def rewrite_links(markdown: str, page_src: str) -> str:
             url = page_url(src) if src.endswith(".md") else src
         else:
             url = this_page
-        rel = posixpath.relpath(url or ".", here.rstrip("/") or ".")
-        rel = "./" if rel == "." else rel + ("/" if url.endswith("/") else "")
+        if site_url:
+            rel = urljoin(site_url.rstrip("/") + "/", url)
+        else:
+            rel = posixpath.relpath(url or ".", here.rstrip("/") or ".")
+            rel = "./" if rel == "." else rel + ("/" if url.endswith("/") else "")
         return (
             f"{match.group('prefix')}{rel}{'#' + anchor if anchor else ''}{match.group('suffix')}"
         )

@@ -26,7 +26,7 @@ TEXT = {
         ],
         "note": (
             "每行一个任务，Task-1 运行的是 main()；Task-N 是 asyncio 给任务起的名字，不是代码里的"
-            "变量名。被截断的文字（…）在鼠标悬停或用 Tab 键选中时显示全文。"
+            "变量名。被截断的文字（…）在鼠标悬停、手指点按或用 Tab 键选中时显示全文。"
             "“逐步执行”标签页按事件循环的步骤重放同一次运行。"
         ),
     },
@@ -41,9 +41,9 @@ TEXT = {
         ],
         "note": (
             "One row per task; Task-1 runs main(). Task-N is the name asyncio gives a task, not a "
-            "variable in the code. A label cut short (…) shows its full text on hover, or when "
-            "you reach it with the Tab key. The Step through tab replays the same run one step "
-            "of the event loop at a time."
+            "variable in the code. A label cut short (…) shows its full text when you hover over "
+            "it, tap it, or reach it with the Tab key. The Step through tab replays the same run "
+            "one step of the event loop at a time."
         ),
     },
 }

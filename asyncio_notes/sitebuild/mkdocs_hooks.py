@@ -108,7 +108,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     lang = config.theme["language"]
     src_dir = NOTEBOOKS_DIR / lang
     try:
-        notebooks = write_notebooks(Path(config.docs_dir), lang, src_dir)
+        notebooks = write_notebooks(Path(config.docs_dir), lang, src_dir, config.site_url)
     except NotebookError as exc:
         raise PluginError(str(exc)) from None
     for rel in notebooks:

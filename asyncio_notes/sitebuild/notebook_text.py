@@ -13,6 +13,10 @@ TEXT = {
             "单元格下方的输出来自经过检查的那次运行：示例在虚拟时钟下运行，所以打印出的耗时是精确值；"
             "在你自己的机器上运行时，睡眠会真实地花费时间，耗时也会略长一点。"
         ),
+        "relative": (
+            "这个 Notebook 里指向网页的链接是相对地址，只有在网站上打开它时才能用；"
+            "下载到本地后，请到网站上阅读，或者看仓库里的 `{docs}`。"
+        ),
         "helpers": (
             "示例用到的辅助函数在 `{path}` 中。请先运行下面这个单元格：它定义这些函数，"
             "并把它们注册为模块 `util`，这样示例里的 `from util import ...` 就能照常工作。"
@@ -62,6 +66,11 @@ TEXT = {
             "checked run: the examples ran under a virtual clock, so the printed durations are "
             "exact; on your own machine the sleeps take real time and the durations come out "
             "slightly longer."
+        ),
+        "relative": (
+            "The links to the site's pages in this notebook are relative: they work where the "
+            "site shows it. In a downloaded copy, read the pages on the site, or in `{docs}` "
+            "in the repository."
         ),
         "helpers": (
             "The helpers the examples use live in `{path}`. Run the next cell first: it defines "

@@ -21,6 +21,7 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urljoin
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
@@ -190,12 +191,15 @@ def _example_cell(example_path: str, lang: str) -> nbformat.NotebookNode:
 
 
 def build_notebook(
-    chapter: str, lang: str, pages: Sequence[tuple[str, str]]
+    chapter: str, lang: str, pages: Sequence[tuple[str, str]], site_url: str | None = None
 ) -> nbformat.NotebookNode:
     """The notebook of one chapter in one language.
 
     pages: (page_src, Markdown) of the chapter's pages in reading order, its index.md first, e.g.
     [('ch02/index.md', ...), ('ch02/coroutines.md', ...)] (see `chapter_pages`).
+    site_url: the site's address in this language; links to its pages are then absolute, and work
+    in a downloaded notebook. Without it they are relative to the notebook's page on the site, and
+    the notebook says where else to read.
     """
     text = TEXT[lang]
     parsed = _parsed_pages(chapter, lang, pages)
@@ -204,8 +208,11 @@ def build_notebook(
     here = notebook_url(index_src)
 
     def link(page_src: str, anchor: str | None = None) -> str:
-        """The URL of a page (or a section on it), relative to the notebook page."""
-        url = posixpath.relpath(page_url(page_src) or ".", here.rstrip("/")) + "/"
+        """The URL of a page (or a section on it): absolute, or relative to the notebook page."""
+        if site_url:
+            url = urljoin(site_url.rstrip("/") + "/", page_url(page_src))
+        else:
+            url = posixpath.relpath(page_url(page_src) or ".", here.rstrip("/")) + "/"
         return url + (f"#{anchor}" if anchor else "")
 
     placed = {e for _, page in parsed for e in page.examples}
@@ -222,8 +229,10 @@ def build_notebook(
 
     intro = [f"# {text['title'].format(title=index.title)}"]
     if index.intro:
-        intro.append(rewrite_links(index.intro, index_src))
+        intro.append(rewrite_links(index.intro, index_src, site_url))
     intro.append(text["about"].format(page=link(index_src), examples=f"examples/{chapter}/"))
+    if not site_url:
+        intro.append(text["relative"].format(docs=f"docs/{lang}/{chapter}/"))
     add(new_markdown_cell("\n\n".join(intro)), index.id or "title", index_src)
     helpers = sorted(chapter_dir / name for name in HELPER_MODULES if (chapter_dir / name).exists())
     for helper in helpers:
@@ -236,7 +245,7 @@ def build_notebook(
     ):
         parts = [f"{'#' * section.level} {section.title}"]
         if section.paragraph:
-            parts.append(rewrite_links(section.paragraph, page_src))
+            parts.append(rewrite_links(section.paragraph, page_src, site_url))
         if url is not None:
             parts.append(text["section_link"].format(url=url))
         add(new_markdown_cell("\n\n".join(parts)), section.id or f"section-{number}", page_src)
@@ -260,9 +269,11 @@ def chapters() -> list[str]:
     return [d.name for d in chapter_dirs()]
 
 
-def write_notebooks(docs_dir: Path, lang: str, out_dir: Path) -> list[Path]:
+def write_notebooks(
+    docs_dir: Path, lang: str, out_dir: Path, site_url: str | None = None
+) -> list[Path]:
     """Write `out_dir/chNN/notebook.ipynb` for every chapter whose index.md exists in docs_dir,
-    from all the chapter's pages (`chapter_pages`).
+    from all the chapter's pages (`chapter_pages`), linking to the site at `site_url` if given.
 
     A file is rewritten only when its content changes; stale notebooks are removed. Returns the
     notebooks, relative to out_dir.
@@ -277,7 +288,7 @@ def write_notebooks(docs_dir: Path, lang: str, out_dir: Path) -> list[Path]:
                 (src, (docs_dir / src).read_text(encoding="utf-8"))
                 for src in chapter_pages(docs_dir, chapter)
             ]
-            nb = build_notebook(chapter, lang, pages)
+            nb = build_notebook(chapter, lang, pages, site_url)
         except (NotebookError, SyntaxError) as exc:
             raise NotebookError(f"notebook for {relative(index.parent)}/: {exc}") from None
         rel = Path(chapter) / NOTEBOOK_NAME

@@ -53,6 +53,11 @@ def includes(page: Page) -> list[str]:
     return [_same_in_every_language(target, page.lang) for _, target in md.snippets(page.text)]
 
 
+def _included(page: Page) -> list[tuple[int, str]]:
+    """(line, include) as includes() compares them: the legend is one include in both languages."""
+    return [(line, _same_in_every_language(t, page.lang)) for line, t in md.snippets(page.text)]
+
+
 def _same_in_every_language(target: str, lang: str) -> str:
     if not target.startswith("build/generated/"):
         return target
@@ -157,8 +162,7 @@ def problems() -> list[str]:
         if includes(zh) != includes(en):
             found.append(
                 f"{zh.name} and {en.name}: included files differ (both must include the same "
-                "files in the same order): "
-                + _differences(zh, md.snippets(zh.text), en, md.snippets(en.text))
+                "files in the same order): " + _differences(zh, _included(zh), en, _included(en))
             )
     for lang in LANGS:
         included = {md.include_path(t) for page in site[lang].values() for t in includes(page)}

@@ -2,7 +2,7 @@
 // a toolbar under each example's code. Nothing else is fetched until the reader presses Run or
 // clicks into the code; then runner.mjs (the editor, and Pyodide in a Web Worker) is imported.
 // An example is a tab set whose first tab holds a code block titled examples/chNN/NAME.py, then
-// the Output and Timeline tabs. data-needs (from runner_bundle.py) names what an example uses
+// the Output tab and (usually) the Timeline tab; the results also show under the code. data-needs (from runner_bundle.py) names what an example uses
 // that the browser cannot run. tests/test_runner_browser.py checks the network stays quiet.
 (function () {
   "use strict";
@@ -59,7 +59,7 @@
   document.querySelectorAll(".md-typeset .tabbed-set").forEach(function (set) {
     var block = set.querySelector(".tabbed-block");
     var title = block && block.querySelector(":scope > .highlight > .filename");
-    if (title && TITLE.test(title.textContent.trim()) && set.querySelectorAll(":scope > .tabbed-content > .tabbed-block").length >= 3) {
+    if (title && TITLE.test(title.textContent.trim()) && set.querySelectorAll(":scope > .tabbed-content > .tabbed-block").length >= 2) {
       setUp(set, title);
     }
   });

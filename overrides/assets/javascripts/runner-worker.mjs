@@ -81,7 +81,9 @@ self.onmessage = async ({ data }) => {
   const started = performance.now();
   try {
     // An unchanged example runs from the published file (restored if an edit replaced it).
-    const proxy = runExample(path, source ?? examples[path] ?? null);
+    // The heartbeat tells the page's watchdog that the code still awaits (browser.py).
+    const alive = () => self.postMessage({ type: "alive", id });
+    const proxy = runExample(path, source ?? examples[path] ?? null, alive);
     const result = proxy.toJs({ dict_converter: Object.fromEntries });
     proxy.destroy();
     self.postMessage({ type: "result", id, ms: performance.now() - started, ...result });

@@ -93,4 +93,37 @@
   document.addEventListener("focusin", function (event) {
     if (event.target.matches && event.target.matches(".md-search__input")) start();
   }, true);
+
+  // Chinese words as typed. Material's index splits a query such as 事件循环 into pieces, marks
+  // every piece in the results (each 事 of 事情 too) and sends only the first piece, ?h=事, to the
+  // page a result opens. So: Chinese marks that hold none of the typed words are unmarked, and a
+  // result's ?h= carries the query as typed (the page then marks whole words).
+  var HAN = /[\u4e00-\u9fff]/;
+
+  function typedWords() {
+    var box = document.querySelector(".md-search__input");
+    return box ? box.value.trim().split(/\s+/).filter(Boolean) : [];
+  }
+
+  function wholeWords(results) {
+    var words = typedWords();
+    if (!words.length) return;
+    results.querySelectorAll("mark").forEach(function (mark) {
+      var text = mark.textContent;
+      var whole = words.some(function (word) { return text.indexOf(word) >= 0; });
+      if (HAN.test(text) && !whole) mark.replaceWith(document.createTextNode(text));
+    });
+    results.querySelectorAll("a[href*='?h=']").forEach(function (link) {
+      var url = new URL(link.href);
+      url.searchParams.set("h", words.join(" "));
+      if (url.href !== link.href) link.href = url.href;
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var results = document.querySelector(".md-search-result__list");
+    if (!results) return;
+    new MutationObserver(function () { wholeWords(results); })
+      .observe(results, { childList: true, subtree: true });
+  });
 })();

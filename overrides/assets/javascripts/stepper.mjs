@@ -54,6 +54,7 @@ const T = ZH
       noSteps: "这次运行中，事件循环没有运行程序的任何句柄。",
       yourRun: "显示的是你刚才的运行。",
       failed: "无法载入逐步执行的数据：",
+      nothing: "这次运行没有留下可以逐步查看的记录：",
     }
   : {
       controls: "Stepper controls",
@@ -103,6 +104,7 @@ const T = ZH
       noSteps: "In this run the loop ran none of the program's handles.",
       yourRun: "This shows your last run.",
       failed: "The step data could not be loaded: ",
+      nothing: "This run left nothing to step through: ",
     };
 const PLAY_MS = 1200;
 const PLAY_MS_REDUCED = 2500; // prefers-reduced-motion: slower, and nothing scrolls smoothly
@@ -163,7 +165,17 @@ class Stepper {
     this.id = `stepper-${++count}`;
     this.loads = 0;
     host.addEventListener("keydown", (event) => this.key(event));
-    this.set?.addEventListener("runner-steps", (event) => this.load(event.detail));
+    this.set?.addEventListener("runner-steps", (event) =>
+      event.detail?.nothing ? this.nothing(event.detail.nothing) : this.load(event.detail),
+    );
+  }
+
+  /** A run that reported nothing (stopped, or the worker failed): never the previous run's. */
+  nothing(why) {
+    this.pause();
+    this.loads++; // a load still on its way is stale
+    this.data = null;
+    this.host.replaceChildren(el("p", { role: "status" }, T.nothing + why));
   }
 
   async load(text) {
@@ -437,6 +449,8 @@ export function open(host) {
   if (steppers.has(host)) return steppers.get(host);
   const stepper = new Stepper(host);
   steppers.set(host, stepper);
-  stepper.load(host.closest(".tabbed-set")?.runnerSteps ?? null);
+  const last = host.closest(".tabbed-set")?.runnerSteps ?? null;
+  if (last?.nothing) stepper.nothing(last.nothing);
+  else stepper.load(last);
   return stepper;
 }

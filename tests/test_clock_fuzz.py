@@ -98,3 +98,8 @@ def test_programs_a_real_run_could_schedule_either_way_are_found() -> None:
     # A thread that ends as a timer is due: the thread's real start-up decides.
     thread = trace_with([0.0, 0.025], [0.02501], "_chain_future.<locals>._call_set_state")
     assert "thread" in clock_fuzz.ambiguous(thread)
+    # Two tasks cancelled together (asyncio.run's clean-up, a TaskGroup): a set's order.
+    together = trace_with([0.1, 0.1], [])
+    for entry in together["iterations"][0]["ran"]:
+        entry["outcome"] = "cancelled"
+    assert "set's order" in clock_fuzz.ambiguous(together)

@@ -325,3 +325,21 @@ def test_timers_fire_in_cpythons_order_ties_included() -> None:
     assert real[:5] != list("abcde")  # heapq is not stable: ties are not first in, first out
     virtual, _ = run_virtual(main)
     assert virtual == real
+
+
+def test_a_thread_that_calls_the_loop_back_ends_its_wait_there_and_then() -> None:
+    """The thread's result reaches the loop at 45 ms, as on a real loop (its self-pipe wakes
+    it), not at the timer's 50 ms that the loop was waiting for."""
+
+    async def main() -> list[tuple[str, float]]:
+        loop = asyncio.get_running_loop()
+        seen: list[tuple[str, float]] = []
+        loop.call_later(0.05, lambda: seen.append(("timer", round(loop.time(), 4))))
+        await asyncio.to_thread(time.sleep, 0.045)
+        seen.append(("thread", round(loop.time(), 4)))
+        await asyncio.sleep(0.01)
+        return seen
+
+    for _ in range(5):  # the thread's timing must not matter
+        seen, _ = run_virtual(main)
+        assert seen == [("thread", 0.045), ("timer", 0.05)]

@@ -208,11 +208,15 @@ def ambiguous(trace: Trace) -> str | None:
     Every deadline a timer had and every moment a handle ran, sorted: two neighbours more than
     NEAR but less than APART apart are an instant a real loop may or may not reach in one wake-up
     (its lateness decides); a thread's end (the callback that hands its result to the loop) within
-    APART of a deadline is a race between the thread's real start-up and the timer."""
+    APART of a deadline is a race between the thread's real start-up and the timer. Two tasks
+    cancelled in one iteration were cancelled together by asyncio.run's clean-up or a TaskGroup,
+    which take them from a set: their order follows memory addresses."""
     instants: set[float] = set()
     deadlines: set[float] = set()
     threads = []
     for iteration in trace["iterations"]:
+        if sum(entry.get("outcome") == "cancelled" for entry in iteration["ran"]) > 1:
+            return f"tasks cancelled together at {iteration['time']:.6f} s, in a set's order"
         for entry in iteration["ran"]:
             instants.add(entry["time"])
             deadlines.update(t["when"] for t in entry.get("timers", []) if "when" in t)

@@ -95,7 +95,7 @@ SPIN_ROUNDS = 1000
 
 # What an idle loop does next (VirtualClock.wait): the clock reached the loop's deadline; a parked
 # thread woke (it may call the loop back); really wait for outside work or I/O; nothing can wake it.
-MOVED, WOKE, WAIT, STUCK = "moved", "woke", "wait", "stuck"
+MOVED, WOKE, WAIT, STUCK, READY = "moved", "woke", "wait", "stuck", "ready"
 # Real seconds an idle loop waits for plain threads before it reports a deadlock.
 _THREAD_GRACE = 0.5
 
@@ -340,14 +340,19 @@ class VirtualClock:
         with self._cond:
             self._cond.notify_all()  # parked threads may have to drive the clock themselves
 
-    def wait(self, deadline: float | None, has_io: bool) -> str:
+    def wait(self, deadline: float | None, has_io: bool, called_back: Callable[[], bool]) -> str:
         """A loop waits until `deadline` (None: until something happens). Move time on to the
         first thing due: a parked thread (WOKE: it runs now and may call the loop back) or the
         deadline itself (MOVED). WAIT: outside work or I/O must be waited for really; STUCK:
-        nothing at all can wake the loop."""
+        nothing at all can wake the loop; READY: `called_back()`, a thread has called the loop
+        back (call_soon_threadsafe): a real loop's wait ends there and then."""
         with self._cond:
             if self._outside_busy():
                 return WAIT
+            # A job that has ended put its result in the loop's ready queue before it ended
+            # (loop.run_in_executor), so this check, after the one above, misses none.
+            if called_back():
+                return READY
             sleeper = self._sleepers[0] if self._sleepers else None
             if sleeper is not None and (deadline is None or sleeper.when <= deadline):
                 self._wake(heapq.heappop(self._sleepers))

@@ -24,6 +24,7 @@ from asyncio_notes.engine.clock import (
     JOINING,
     MOVED,
     QUEUED,
+    READY,
     RUNNING,
     SPIN_ROUNDS,
     SPIN_SECONDS,
@@ -131,9 +132,12 @@ class _VirtualSelector(selectors.DefaultSelector):  # type: ignore[misc,valid-ty
             # The loop's own wake-up pipe (if any) and the clock's are registered; anything else
             # is real I/O.
             internal = self.loop._internal_fds + (self._wake_r is not None)
-            step = self.clock.wait(deadline, has_io=len(self.get_map()) > internal)
+            has_io = len(self.get_map()) > internal
+            step = self.clock.wait(deadline, has_io, lambda: bool(self.loop._ready))
             if step == MOVED:
                 return []
+            if step == READY:
+                return self._poll(0)
             if step == WOKE:  # a parked thread runs again: it may call the loop back
                 events = self._poll(0)
             elif step == WAIT:

@@ -257,6 +257,8 @@ class Stepper {
             el("caption", {}, T.tasks),
             el("thead", {}, el("tr", {}, el("th", { scope: "col" }, T.task), el("th", { scope: "col" }, T.coro), el("th", { scope: "col" }, T.state))),
             this.tasksBody),
+          // A big run shows its first tasks, as its Timeline does (steps.py).
+          data.more_tasks ? el("p", { class: "stepper-note" }, T.more(data.more_tasks)) : null,
           label("ready", T.ready), this.ready,
           label("timers", T.timers), this.timers,
           label("output", T.output), this.output)),

@@ -103,3 +103,17 @@ def test_programs_a_real_run_could_schedule_either_way_are_found() -> None:
     for entry in together["iterations"][0]["ran"]:
         entry["outcome"] = "cancelled"
     assert "set's order" in clock_fuzz.ambiguous(together)
+
+
+def test_timers_set_at_different_moments_that_fire_together_are_a_race() -> None:
+    early = {"when": 0.08, "callback": "_set_result_unless_cancelled", "wakes": ["Task-2"]}
+    late = {"when": 0.0801, "callback": "Task.cancel", "wakes": ["Task-3"]}
+    ran = [
+        {"task": "Task-2", "time": 0.0, "timers": [early]},
+        {"task": "Task-3", "time": 0.03, "timers": [early, late]},
+    ]
+    fire = {"time": 0.0801, "ready": [early, late], "timers": [], "ran": []}
+    trace = {"iterations": [{"time": 0.0, "ready": [], "timers": [], "ran": ran}, fire]}
+    assert "fire together" in clock_fuzz.ambiguous(trace)
+    ran[1]["time"] = 0.00002  # set together, microseconds apart: one real wake-up takes both
+    assert clock_fuzz.ambiguous(trace) is None

@@ -32,6 +32,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from asyncio_notes.engine.parent import TraceError, trace_script
 from asyncio_notes.engine.trace import Trace, loop_story
@@ -210,14 +211,23 @@ def ambiguous(trace: Trace) -> str | None:
     (its lateness decides); a thread's end (the callback that hands its result to the loop) within
     APART of a deadline is a race between the thread's real start-up and the timer. Two tasks
     cancelled in one iteration were cancelled together by asyncio.run's clean-up or a TaskGroup,
-    which take them from a set: their order follows memory addresses."""
+    which take them from a set: their order follows memory addresses. Timers set at different
+    moments (more than NEAR apart) that fall due in one iteration got there by different paths,
+    each as late on a real clock as its own history made it: which wake-up takes which is a race."""
+    set_at: dict[tuple[Any, ...], float] = {}  # each timer: when it was first pending
     instants: set[float] = set()
     deadlines: set[float] = set()
     threads = []
     for iteration in trace["iterations"]:
         if sum(entry.get("outcome") == "cancelled" for entry in iteration["ran"]) > 1:
             return f"tasks cancelled together at {iteration['time']:.6f} s, in a set's order"
+        fired = [set_at.get(_timer_key(h)) for h in iteration.get("ready", []) if "when" in h]
+        fired = [t for t in fired if t is not None]
+        if fired and max(fired) - min(fired) > NEAR:
+            return f"timers set {1000 * (max(fired) - min(fired)):.1f} ms apart fire together"
         for entry in iteration["ran"]:
+            for timer in entry.get("timers", []):
+                set_at.setdefault(_timer_key(timer), entry["time"])
             instants.add(entry["time"])
             deadlines.update(t["when"] for t in entry.get("timers", []) if "when" in t)
             if entry.get("callback", "").endswith("_call_set_state"):
@@ -252,6 +262,10 @@ def disturbed(virtual: Run, real: Run) -> str | None:
             if after - before > JITTER:
                 return f"a real wake-up was {1000 * (after - before):.1f} ms late"
     return None
+
+
+def _timer_key(timer: dict[str, Any]) -> tuple[Any, ...]:
+    return (timer["when"], timer.get("callback"), tuple(timer.get("wakes", ())))
 
 
 def compare(virtual: Run, real: Run) -> str | None:

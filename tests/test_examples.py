@@ -65,7 +65,7 @@ def run_example(eval_example: EvalExample, path: Path, root: Path) -> None:
         except Exception as exc:  # the example itself failed: show its own traceback
             pytest.fail(
                 f"{relative(path)} raised {type(exc).__name__}; fix the example "
-                f"(run it with: python {relative(path)}).\n{example_failure(exc, path)}",
+                f"(run it with: python3 {relative(path)}).\n{example_failure(exc, path)}",
                 pytrace=False,
             )
     # What the Output tab shows of stderr: `#!` comments, written and checked from the build's run.

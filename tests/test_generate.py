@@ -76,8 +76,10 @@ def test_an_example_that_raises_fails_generation_naming_it(out_dir: Path, tmp_pa
         "import asyncio\n\n\nasync def main():\n    raise ValueError('boom')\n\n\n"
         "asyncio.run(main())\n"
     )
-    with pytest.raises(generate.GenerationError, match=r"boom\.py.*ValueError"):
+    with pytest.raises(generate.GenerationError, match=r"boom\.py.*ValueError") as failure:
         generate.generate_example(bad)
+    # The contributor's line, and how to run the example to see it fail.
+    assert f"Fix the example ({bad}:5); run it with: python3 {bad}" in str(failure.value)
 
 
 def test_stderr_is_published_only_as_checked_by_its_comments(out_dir: Path, tmp_path: Path) -> None:

@@ -181,7 +181,7 @@ def _error_message(name: str, error: dict[str, str], detail: str) -> str:
         return f"{name} exited with status {detail}."
     if kind == "output_limit":
         return f"{name} was stopped: {detail}."
-    return f"{name} raised {error['type']}; fix the example (run it with: python {name}).\n{detail}"
+    return f"{name} raised {error['type']}:\n{detail}"
 
 
 def display_path(path: Path, root: Path) -> str:

@@ -165,7 +165,9 @@ def _run(example: Path, *, force: bool = False) -> _Run | None:
     try:
         trace = trace_script(example, root=REPO)
     except TraceError as exc:
-        hint = _HINTS.get(exc.kind)
+        hint = _HINTS.get(exc.kind, "")
+        if exc.kind == "exception":
+            hint = f"Fix the example ({exc.line or exc.script}); run it with: python3 {exc.script}"
         raise GenerationError(str(exc) + (f"\n{hint}" if hint else "")) from None
     _check_transcript(example, printed_lines(trace))
     # The Output tab shows stderr too: it is checked like the printed lines, never published raw.

@@ -324,3 +324,20 @@ def test_code_that_never_awaits_is_stopped_on_its_line(
     # Once: the next run is not stopped.
     monkeypatch.setattr(browser, "STUCK_SECONDS", 60.0)
     assert _run_source(tmp_path, monkeypatch, "print('hi')\n")["kind"] is None
+
+
+def test_a_stopped_run_leaves_nothing_for_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big run stopped part-way (busy) leaves thousands of never-started coroutines; their
+    "never awaited" warnings must not turn up in the next run's output."""
+    monkeypatch.setattr(browser, "BUSY_SECONDS", 0.3)
+    source = (
+        "import asyncio\n\nasync def work(i):\n    await asyncio.sleep(0.01 * (i % 7))\n\n"
+        "async def main():\n    await asyncio.gather(*(work(i) for i in range(10_000)))\n\n"
+        "asyncio.run(main())\n"
+    )
+    assert _run_source(tmp_path, monkeypatch, source)["kind"] == "busy"
+    # Enough allocations for the garbage collector to run during this run.
+    after = _run_source(tmp_path, monkeypatch, "for i in range(5000):\n    print([i] * 3)\n")
+    assert "Warning" not in after["output"], after["output"][-300:]

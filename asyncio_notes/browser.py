@@ -25,6 +25,7 @@ from time import monotonic as _real_monotonic  # bound now: a run makes time vir
 from typing import Any
 
 from asyncio_notes.engine.cpu import CpuMeter
+from asyncio_notes.engine.iterations import IterationRecorder
 from asyncio_notes.engine.loop import _VirtualSelector
 from asyncio_notes.engine.parent import finish
 from asyncio_notes.engine.script import run_traced, trace_result
@@ -99,18 +100,32 @@ def _guard(heartbeat: Callable[[], object] | None = None) -> Any:
     On each line of the reader's code (the CPU meter's line hook, cpu.py, which already traces
     them): stops code that has not let the loop turn for STUCK_SECONDS with _NeverYields, raised
     on that line. Both come before the page's watchdog (5 s without a heartbeat), which is left
-    for code this cannot see (a long call into C)."""
+    for code this cannot see (a long call into C). A round that runs thousands of handles (10,000
+    tasks' first steps) is the loop turning too: every 64th handle counts as a turn (checked as
+    the tracer notes the handle, before it runs: no frame of ours under the reader's)."""
     start = _real_monotonic()
     deadline = start + BUSY_SECONDS
-    rounds, beat, stopped = [0], [start], [False]
-    select, on_line = _VirtualSelector.select, CpuMeter._on_line
+    rounds, handles, turned, sent, stopped = [0], [0], [start], [start], [False]
+    select, on_line, begin = _VirtualSelector.select, CpuMeter._on_line, IterationRecorder.begin
+
+    def turn() -> float:
+        """The loop had a turn: the code awaits. Tell the page so, every HEARTBEAT_SECONDS."""
+        now = _real_monotonic()
+        if heartbeat is not None and now - sent[0] > HEARTBEAT_SECONDS:
+            heartbeat()
+            sent[0] = now
+        turned[0] = now
+        return now
+
+    def guarded_begin(recorder: IterationRecorder, handle: Any) -> Any:
+        handles[0] += 1
+        if not handles[0] % 64:
+            turn()
+        return begin(recorder, handle)
 
     def guarded_select(selector: _VirtualSelector, timeout: float | None = None) -> Any:
         rounds[0] += 1
-        now = _real_monotonic()
-        if heartbeat is not None and now - beat[0] > HEARTBEAT_SECONDS:
-            heartbeat()
-        beat[0] = now
+        now = turn()
         if now > deadline and not stopped[0]:
             stopped[0] = True  # once: asyncio.run then cleans up, its rounds unchecked
             raise _StillBusy
@@ -120,18 +135,20 @@ def _guard(heartbeat: Callable[[], object] | None = None) -> Any:
 
     def guarded_line(meter: CpuMeter, frame: Any, event: str, arg: Any) -> Any:
         lines[0] += 1
-        if not lines[0] % 4096 and _real_monotonic() - beat[0] > STUCK_SECONDS:
-            beat[0] = math.inf  # once
+        if not lines[0] % 4096 and _real_monotonic() - turned[0] > STUCK_SECONDS:
+            turned[0] = math.inf  # once
             raise _NeverYields
         return on_line(meter, frame, event, arg)
 
     _VirtualSelector.select = guarded_select  # type: ignore[method-assign]
     CpuMeter._on_line = guarded_line  # type: ignore[method-assign]
+    IterationRecorder.begin = guarded_begin  # type: ignore[method-assign]
     try:
         yield rounds
     finally:
         _VirtualSelector.select = select  # type: ignore[method-assign]
         CpuMeter._on_line = on_line  # type: ignore[method-assign]
+        IterationRecorder.begin = begin  # type: ignore[method-assign]
 
 
 def _syntax_error(script: Path, display: str) -> str | None:

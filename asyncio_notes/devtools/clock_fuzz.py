@@ -213,7 +213,9 @@ def ambiguous(trace: Trace) -> str | None:
     cancelled in one iteration were cancelled together by asyncio.run's clean-up or a TaskGroup,
     which take them from a set: their order follows memory addresses. Timers set at different
     moments (more than NEAR apart) that fall due in one iteration got there by different paths,
-    each as late on a real clock as its own history made it: which wake-up takes which is a race."""
+    each as late on a real clock as its own history made it: which wake-up takes which is a race.
+    A thread still running when main ends races with asyncio.run's join of the executor (its
+    result and the join's both reach the loop from threads)."""
     set_at: dict[tuple[Any, ...], float] = {}  # each timer: when it was first pending
     instants: set[float] = set()
     deadlines: set[float] = set()
@@ -232,6 +234,9 @@ def ambiguous(trace: Trace) -> str | None:
             deadlines.update(t["when"] for t in entry.get("timers", []) if "when" in t)
             if entry.get("callback", "").endswith("_call_set_state"):
                 threads.append(entry["time"])
+    ended = trace["tasks"][0]["finished"] if trace.get("tasks") else None
+    if ended is not None and any(end > ended for end in threads):
+        return "a thread was still running when main ended"
     ordered = sorted(instants | deadlines)
     for a, b in itertools.pairwise(ordered):
         if NEAR < b - a < APART:

@@ -28,7 +28,9 @@ waits for it, as for a job running real code, and the stdlib code that waits for
 real time; a job still sleeping after every loop is closed moves the clock itself, alongside
 whatever the main thread does meanwhile; if the loop's thread blocks on anything but
 `time.sleep` (a lock, a join) while a job sleeps, nothing moves the clock (the tracer's real
-timeout then reports where it is stuck).
+timeout then reports where it is stuck); two threads that call the loop back at one virtual
+instant (a job's result and asyncio.run's join of the executor, say) reach it in one iteration or
+in two as their real timing decides, which is a race on a real clock too (the clock fuzz skips it).
 """
 
 from __future__ import annotations

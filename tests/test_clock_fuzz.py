@@ -76,7 +76,7 @@ def test_a_late_real_wake_up_is_no_witness() -> None:
     assert clock_fuzz.disturbed(virtual, on_time) is None
     assert "ms late" in clock_fuzz.disturbed(virtual, late)
     # Late at an iteration before the runs part ways (a thread that started late, say).
-    story = [["main()"], ["callback:_call_set_state"], ["callback:t"]]
+    story = [["main()"], ["callback:_chain_future.<locals>._set_state"], ["callback:t"]]
     virtual = clock_fuzz.Run([], {}, story, [0.0, 0.025, 0.04])
     late_thread = clock_fuzz.Run([], {}, [story[0], story[2], story[1]], [0.0003, 0.0405, 0.031])
     assert "ms late" in clock_fuzz.disturbed(virtual, late_thread)
@@ -96,7 +96,7 @@ def test_programs_a_real_run_could_schedule_either_way_are_found() -> None:
     # A deadline 1.5 ms after a wake-up: a late real wake-up would take it along.
     assert "ms apart" in clock_fuzz.ambiguous(trace_with([0.0, 0.04], [0.0415]))
     # A thread that ends as a timer is due: the thread's real start-up decides.
-    thread = trace_with([0.0, 0.025], [0.02501], "_chain_future.<locals>._call_set_state")
+    thread = trace_with([0.0, 0.025], [0.02501], "_chain_future.<locals>._set_state")
     assert "thread" in clock_fuzz.ambiguous(thread)
     # Two tasks cancelled together (asyncio.run's clean-up, a TaskGroup): a set's order.
     together = trace_with([0.1, 0.1], [])

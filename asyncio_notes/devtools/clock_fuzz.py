@@ -232,7 +232,8 @@ def ambiguous(trace: Trace) -> str | None:
                 set_at.setdefault(_timer_key(timer), entry["time"])
             instants.add(entry["time"])
             deadlines.update(t["when"] for t in entry.get("timers", []) if "when" in t)
-            if entry.get("callback", "").endswith("_call_set_state"):
+            # wrap_future hands a thread's result to the loop with call_soon_threadsafe(_set_state)
+            if entry.get("callback", "").endswith("._set_state"):
                 threads.append(entry["time"])
     ended = trace["tasks"][0]["finished"] if trace.get("tasks") else None
     if ended is not None and any(end > ended for end in threads):
